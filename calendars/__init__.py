@@ -1,0 +1,1 @@
+"""iCalendar rendering, feed tokens and feed publication."""

@@ -1,0 +1,19 @@
+"""Alembic environment: the engine comes from the caller (`tongpan db upgrade`)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from scheduler.db import DEFAULT_URL, make_engine
+from scheduler.models import Base
+
+config = context.config
+engine: Engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url") or DEFAULT_URL)
+
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+                      compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,1 @@
+"""The dataset a county hands us: schema, validation, import and export."""

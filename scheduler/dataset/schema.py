@@ -1,0 +1,280 @@
+"""Pydantic models of the `tongpan-dataset/1` document (see shared/spec/dataset.md).
+
+Every model allows unknown keys: the spec says they are ignored with a warning
+but never dropped from an export of the same version, so they ride along in
+`model_extra` and end up in the database's `extra` columns.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+FORMAT = "tongpan-dataset/1"
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_CODE = re.compile(r"^[A-Za-z0-9._-]+$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _code(value: str) -> str:
+    if not _CODE.match(value):
+        raise ValueError("代码只能包含字母、数字、-、_、.，且不能为空")
+    return value
+
+
+def _hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError("时间格式应为 HH:MM（如 08:40）")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept only ISO `YYYY-MM-DD` strings (and dates), never numbers or datetimes."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("不是有效的日期") from None
+    raise ValueError("日期格式应为 YYYY-MM-DD")
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"未知的时区 {value!r}（例如 Asia/Shanghai）") from None
+    return value
+
+
+Code = Annotated[str, AfterValidator(_code)]
+HHMM = Annotated[str, AfterValidator(_hhmm)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Grade = Annotated[int, Field(ge=1, le=9)]
+NonNegative = Annotated[int, Field(ge=0)]
+
+
+class Entry(BaseModel):
+    """Base of every object in the document: unknown keys are kept, not rejected."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=True)
+
+
+class County(Entry):
+    code: Code
+    name: str
+    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
+
+
+class DayOff(Entry):
+    date: IsoDate
+    reason: str = ""
+
+
+class FollowedDay(Entry):
+    date: IsoDate
+    follows: Weekday
+    reason: str = ""
+
+
+class StatutoryOverrides(Entry):
+    holidays: list[IsoDate] = []
+    workdays: list[IsoDate] = []
+
+
+class Term(Entry):
+    code: Code
+    name: str
+    start: IsoDate
+    end: IsoDate
+    statutory_calendar: Literal["cn", "none"] = "cn"
+    extra_days_off: list[DayOff] = []
+    makeup_days: list[FollowedDay] = []
+    extra_school_days: list[FollowedDay] = []
+    statutory_overrides: StatutoryOverrides | None = None
+
+
+class Subject(Entry):
+    code: Code
+    name: str
+
+
+class Period(Entry):
+    n: Annotated[int, Field(ge=1)]
+    start: HHMM
+    end: HHMM
+
+
+class BellSchedule(Entry):
+    code: Code
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    periods: Annotated[list[Period], Field(min_length=1)]
+
+
+Area = Literal["urban", "town", "rural"]
+
+
+class Campus(Entry):
+    code: Code
+    name: str
+    lat: float | None = None
+    lon: float | None = None
+    bell_schedule: Code
+    area: Area | None = None
+    small: bool | None = None
+    boarding: bool | None = None
+
+
+class School(Entry):
+    code: Code
+    name: str
+    area: Area
+    small: bool = False
+    boarding: bool = False
+    weak: bool = False
+    campuses: Annotated[list[Campus], Field(min_length=1)]
+
+
+class Travel(Entry):
+    from_: Code = Field(alias="from")
+    to: Code
+    minutes: NonNegative
+
+
+class Targets(Entry):
+    coteach_subjects: NonNegative = 2
+    coteach_lessons: NonNegative = 20
+    online_research: NonNegative = 8
+    onsite_research: NonNegative = 4
+    period: Literal["school_year", "term"] = "school_year"
+
+
+class Rules(Entry):
+    max_campuses_per_day: Annotated[int, Field(ge=1)] = 2
+    coteach_start_tolerance_minutes: NonNegative = 10
+
+
+class Community(Entry):
+    code: Code
+    name: str
+    model: Literal["fusion", "co_construction", "collaboration"]
+    core_school: Code
+    members: list[Code] = []
+    targets: Targets = Field(default_factory=Targets)
+    rules: Rules = Field(default_factory=Rules)
+
+
+class Qualification(Entry):
+    subject: Code
+    grades: Annotated[list[Grade], Field(min_length=1)]
+
+
+class Unavailable(Entry):
+    day: Weekday
+    periods: list[Annotated[int, Field(ge=1)]] | None = None
+
+
+class Teacher(Entry):
+    code: Code
+    name: str
+    school: Code
+    campus: Code
+    subjects: list[Qualification] = []
+    max_periods_per_week: NonNegative
+    backbone: bool = False
+    can_travel: bool = True
+    exchange: bool = False
+    unavailable: list[Unavailable] = []
+
+
+class SchoolClass(Entry):
+    code: Code
+    name: str
+    campus: Code
+    grade: Grade
+    students: NonNegative | None = None
+
+
+class CurriculumLine(Entry):
+    grades: Annotated[list[Grade], Field(min_length=1)]
+    subject: Code
+    periods_per_week: NonNegative
+
+
+class CurriculumOverride(Entry):
+    class_: Code = Field(alias="class")
+    subject: Code
+    periods_per_week: NonNegative
+
+
+class Staffing(Entry):
+    class_: Code = Field(alias="class")
+    subject: Code
+    teacher: Code
+    locked: bool = True
+
+
+class Coteaching(Entry):
+    code: Code
+    subject: Code
+    lead_teacher: Code
+    lead_class: Code
+    remote_classes: Annotated[list[Code], Field(min_length=1)]
+    lessons_per_week: Annotated[int, Field(ge=1)] = 1
+
+
+class PreferredTime(Entry):
+    day: Weekday
+    after: HHMM | None = None
+    before: HHMM | None = None
+
+
+class ResearchGroup(Entry):
+    code: Code
+    name: str
+    community: Code
+    subject: Code
+    grades: list[Grade] = []
+    mode: Literal["online", "onsite"]
+    minutes: Annotated[int, Field(ge=1)]
+    per_week: Annotated[int, Field(ge=1)] = 1
+    host_campus: Code | None = None
+    preferred: list[PreferredTime] = []
+    teachers: Literal["auto"] | list[Code] = "auto"
+
+
+class Dataset(Entry):
+    format: Literal["tongpan-dataset/1"]
+    county: County
+    terms: list[Term] = []
+    subjects: list[Subject] = []
+    bell_schedules: list[BellSchedule] = []
+    schools: list[School] = []
+    travel_minutes: list[Travel] = []
+    communities: list[Community] = []
+    teachers: list[Teacher] = []
+    classes: list[SchoolClass] = []
+    curriculum: list[CurriculumLine] = []
+    curriculum_overrides: list[CurriculumOverride] = []
+    staffing: list[Staffing] = []
+    coteaching: list[Coteaching] = []
+    research_groups: list[ResearchGroup] = []
+
+
+def dump(entry: BaseModel) -> dict[str, Any]:
+    """The canonical JSON form of an entry: aliases, ISO dates, absent optionals left out."""
+    return entry.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def minutes(hhmm: str) -> int:
+    """Minutes since midnight of a validated `HH:MM` time."""
+    hours, mins = hhmm.split(":")
+    return int(hours) * 60 + int(mins)

@@ -1,0 +1,144 @@
+"""Import a validated dataset into the database, and export it back.
+
+An import compares the new rows with the stored ones table by table and writes
+only the difference, in one transaction: inserts and updates parents first,
+deletes children first. Entities are matched by code, so a re-import updates
+in place and plans and feeds that refer to codes stay valid.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from scheduler import models as m
+from scheduler.dataset.issues import DatasetInvalid, DatasetIssue
+from scheduler.dataset.rows import TABLES, Row, Rows, primary_key, term_entry, to_document, to_rows
+from scheduler.dataset.schema import Dataset, Term
+
+LISTS: tuple[str, ...] = (
+    "terms", "subjects", "bell_schedules", "schools", "travel_minutes", "communities", "teachers",
+    "classes", "curriculum", "curriculum_overrides", "staffing", "coteaching", "research_groups",
+)
+_BATCH = 2000
+
+
+@dataclass
+class ListChange:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+def entry_key(list_name: str, entry: dict[str, Any]) -> str:
+    """How a person names an entry of a list: its code, or the fields that identify it."""
+    if "code" in entry:
+        return str(entry["code"])
+    if list_name == "travel_minutes":
+        return f"{entry['from']}→{entry['to']}"
+    if list_name == "curriculum":
+        return f"{entry['subject']}:{','.join(str(g) for g in entry['grades'])}"
+    return f"{entry['class']}:{entry['subject']}"
+
+
+def _select(session: Session, table: type[m.Base], *where: Any) -> list[Row]:
+    columns = list(table.__table__.columns)  # type: ignore[attr-defined]
+    result = session.execute(select(*columns).where(*where))
+    return [dict(zip((c.key for c in columns), r, strict=True)) for r in result]
+
+
+def load_rows(session: Session) -> Rows:
+    return {table: _select(session, table) for table in TABLES}
+
+
+def stored_county(session: Session) -> str | None:
+    return session.scalar(select(m.County.code))
+
+
+def export_document(session: Session) -> dict[str, Any] | None:
+    """The stored dataset as a document, or None when nothing was imported yet."""
+    rows = load_rows(session)
+    return to_document(rows) if rows[m.County] else None
+
+
+def diff_lists(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, ListChange]:
+    """Per list, which entries a document adds, changes and removes against another."""
+    changes: dict[str, ListChange] = {}
+    for name in LISTS:
+        before = {entry_key(name, e): e for e in (old or {}).get(name, [])}
+        after = {entry_key(name, e): e for e in new.get(name, [])}
+        change = ListChange(
+            added=sorted(after.keys() - before.keys()),
+            changed=sorted(k for k in after.keys() & before.keys()
+                           if json.dumps(after[k], sort_keys=True) != json.dumps(before[k], sort_keys=True)),
+            removed=sorted(before.keys() - after.keys()))
+        changes[name] = change
+    return changes
+
+
+def _refuse_other_county(session: Session, ds: Dataset, source: str) -> None:
+    code = stored_county(session)
+    if code is not None and code != ds.county.code:
+        raise DatasetInvalid(source, [DatasetIssue(
+            ("county", "code"),
+            f"数据库中已是县 {code} 的数据，不能导入县 {ds.county.code}；一个数据库只存放一个县的数据")])
+
+
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    return [items[i:i + _BATCH] for i in range(0, len(items), _BATCH)]
+
+
+def _delete(session: Session, table: type[m.Base], keys: list[tuple[Any, ...]]) -> None:
+    pk = list(table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    for chunk in _chunks(keys):
+        if len(pk) == 1:
+            session.execute(delete(table).where(pk[0].in_([k[0] for k in chunk])))
+        else:
+            session.execute(delete(table).where(tuple_(*pk).in_(chunk)))
+
+
+def apply(session: Session, ds: Dataset, source: str) -> dict[str, ListChange]:
+    """Make the stored dataset equal to `ds`; returns what changed per list.
+
+    The caller owns the transaction: nothing is committed here, so an error at
+    any step leaves the database as it was.
+    """
+    _refuse_other_county(session, ds, source)
+    stored = load_rows(session)
+    before = to_document(stored) if stored[m.County] else None
+    new = to_rows(ds)
+    removals: list[tuple[type[m.Base], list[tuple[Any, ...]]]] = []
+    for table in TABLES:
+        old_rows: dict[tuple[Any, ...], Row] = {primary_key(table, r): r for r in stored[table]}
+        new_rows: dict[tuple[Any, ...], Row] = {primary_key(table, r): r for r in new.get(table, [])}
+        added = [r for k, r in new_rows.items() if k not in old_rows]
+        changed = [r for k, r in new_rows.items() if k in old_rows and old_rows[k] != r]
+        for chunk in _chunks(added):
+            session.execute(insert(table), chunk)
+        for chunk in _chunks(changed):
+            session.execute(update(table), chunk)
+        removals.append((table, [k for k in old_rows if k not in new_rows]))
+    for table, keys in reversed(removals):
+        _delete(session, table, keys)
+    session.flush()
+    return diff_lists(before, to_document(new))
+
+
+def preview(session: Session, ds: Dataset, source: str) -> dict[str, ListChange]:
+    """What `apply` would change, without writing anything."""
+    _refuse_other_county(session, ds, source)
+    return diff_lists(export_document(session), to_document(to_rows(ds)))
+
+
+def stored_term(session: Session, code: str) -> Term | None:
+    """A stored term as the dataset model, for its school calendar."""
+    rows = _select(session, m.Term, m.Term.code == code)
+    return Term.model_validate(term_entry(rows[0])) if rows else None

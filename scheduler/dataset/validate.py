@@ -1,0 +1,321 @@
+"""Checks of a dataset beyond its shape: references, uniqueness and consistency.
+
+All problems are collected, none raised, so an admin sees every error of a
+file in one run. Runs on the parsed `Dataset`; paths point into the document.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from scheduler.dataset.issues import DatasetInvalid, DatasetIssue, Path, from_validation_error, json_path
+from scheduler.dataset.schema import Dataset, minutes
+from scheduler.dataset.terms import term_calendar
+from scheduler.school_calendar import CalendarError, school_days
+
+LABELS = {
+    "subjects": "学科", "bell_schedules": "作息表", "schools": "学校", "campuses": "校区",
+    "communities": "教共体", "teachers": "教师", "classes": "班级", "terms": "学期",
+    "coteaching": "同步课堂", "research_groups": "教研组",
+}
+
+
+def parse(document: Any, source: str) -> tuple[Dataset, list[DatasetIssue]]:
+    """Parse and check a document; raise DatasetInvalid with every error, else return warnings."""
+    try:
+        dataset = Dataset.model_validate(document)
+    except ValidationError as exc:
+        raise DatasetInvalid(source, from_validation_error(exc)) from None
+    issues = list(check(dataset))
+    if any(i.severity == "error" for i in issues):
+        raise DatasetInvalid(source, issues)
+    return dataset, issues
+
+
+def check(ds: Dataset) -> Iterator[DatasetIssue]:
+    yield from _unknown_keys(ds, ())
+    yield from _unique_codes(ds)
+    yield from _terms(ds)
+    yield from _bells(ds)
+    yield from _campus_refs(ds)
+    yield from _communities(ds)
+    yield from _teachers(ds)
+    yield from _classes_and_curriculum(ds)
+    yield from _staffing(ds)
+    yield from _coteaching(ds)
+    yield from _research(ds)
+
+
+def _error(path: Path, message: str) -> DatasetIssue:
+    return DatasetIssue(path, message)
+
+
+def _unknown_keys(model: BaseModel, path: Path) -> Iterator[DatasetIssue]:
+    for key in model.model_extra or {}:
+        yield DatasetIssue(path + (key,), f"未知字段 {key!r}，已忽略（导出时原样保留）", "warning")
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        key = field.alias or name
+        if isinstance(value, BaseModel):
+            yield from _unknown_keys(value, path + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from _unknown_keys(item, path + (key, i))
+
+
+def _duplicates(items: Iterable[tuple[Path, str]], what: str) -> Iterator[DatasetIssue]:
+    seen: dict[str, Path] = {}
+    for path, key in items:
+        if key in seen:
+            yield _error(path, f"{what} {key} 重复（首次出现在 {json_path(seen[key])}）")
+        else:
+            seen[key] = path
+
+
+def _campuses(ds: Dataset) -> Iterator[tuple[Path, Any]]:
+    for s, school in enumerate(ds.schools):
+        for c, campus in enumerate(school.campuses):
+            yield ("schools", s, "campuses", c), campus
+
+
+def _unique_codes(ds: Dataset) -> Iterator[DatasetIssue]:
+    for key in ("terms", "subjects", "bell_schedules", "schools", "communities", "teachers",
+                "classes", "coteaching", "research_groups"):
+        yield from _duplicates(
+            (((key, i, "code"), item.code) for i, item in enumerate(getattr(ds, key))),
+            f"{LABELS[key]}代码")
+    yield from _duplicates(((p + ("code",), c.code) for p, c in _campuses(ds)), "校区代码")
+    yield from _duplicates(
+        ((("travel_minutes", i), f"{t.from_}→{t.to}") for i, t in enumerate(ds.travel_minutes)),
+        "路程")
+    yield from _duplicates(
+        ((("curriculum_overrides", i), f"{o.class_}/{o.subject}")
+         for i, o in enumerate(ds.curriculum_overrides)), "班级课时调整")
+    yield from _duplicates(
+        ((("staffing", i), f"{s.class_}/{s.subject}") for i, s in enumerate(ds.staffing)),
+        "任课安排")
+
+
+def _terms(ds: Dataset) -> Iterator[DatasetIssue]:
+    for i, term in enumerate(ds.terms):
+        path: Path = ("terms", i)
+        if term.start > term.end:
+            yield _error(path + ("end",), f"学期结束日期 {term.end} 早于开始日期 {term.start}")
+            continue
+        for key in ("extra_days_off", "makeup_days", "extra_school_days"):
+            for j, day in enumerate(getattr(term, key)):
+                if not term.start <= day.date <= term.end:
+                    yield _error(path + (key, j, "date"), f"日期 {day.date} 不在学期 {term.start}～{term.end} 内")
+        try:
+            school_days(term_calendar(term))
+        except CalendarError as exc:
+            yield _error(path, str(exc))
+
+
+def _bells(ds: Dataset) -> Iterator[DatasetIssue]:
+    for i, bell in enumerate(ds.bell_schedules):
+        path: Path = ("bell_schedules", i)
+        yield from _duplicates(((path + ("periods", j, "n"), str(p.n)) for j, p in enumerate(bell.periods)), "节次")
+        yield from _duplicates(((path + ("days",), d) for d in bell.days), "上课日")
+        previous = None
+        for j, period in enumerate(bell.periods):
+            where = path + ("periods", j)
+            if minutes(period.start) >= minutes(period.end):
+                yield _error(where + ("end",), f"第 {period.n} 节结束时间 {period.end} 不晚于开始时间 {period.start}")
+            if previous is not None:
+                if period.n <= previous.n:
+                    yield _error(where + ("n",), f"节次应递增：第 {period.n} 节排在第 {previous.n} 节之后")
+                elif minutes(period.start) < minutes(previous.end):
+                    yield _error(where + ("start",),
+                                 f"第 {period.n} 节 {period.start} 开始，与第 {previous.n} 节（至 {previous.end}）重叠")
+            previous = period
+
+
+def _missing(path: Path, what: str, code: str) -> DatasetIssue:
+    return _error(path, f"未知的{what}代码 {code!r}")
+
+
+def _campus_refs(ds: Dataset) -> Iterator[DatasetIssue]:
+    bells = {b.code for b in ds.bell_schedules}
+    campuses = {c.code for _, c in _campuses(ds)}
+    for path, campus in _campuses(ds):
+        if campus.bell_schedule not in bells:
+            yield _missing(path + ("bell_schedule",), "作息表", campus.bell_schedule)
+    for i, travel in enumerate(ds.travel_minutes):
+        for key, code in (("from", travel.from_), ("to", travel.to)):
+            if code not in campuses:
+                yield _missing(("travel_minutes", i, key), "校区", code)
+        if travel.from_ == travel.to:
+            yield _error(("travel_minutes", i, "to"), "起点和终点是同一个校区")
+
+
+def _communities(ds: Dataset) -> Iterator[DatasetIssue]:
+    schools = {s.code for s in ds.schools}
+    owner: dict[str, str] = {}
+    for i, community in enumerate(ds.communities):
+        path: Path = ("communities", i)
+        listed = [(path + ("core_school",), community.core_school)] + [
+            (path + ("members", j), m) for j, m in enumerate(community.members)]
+        for where, code in listed:
+            if code not in schools:
+                yield _missing(where, "学校", code)
+            elif code in owner:
+                yield _error(where, f"学校 {code} 已属于教共体 {owner[code]}，一所学校只能属于一个教共体")
+            else:
+                owner[code] = community.code
+
+
+def _teachers(ds: Dataset) -> Iterator[DatasetIssue]:
+    school_campuses = {s.code: {c.code for c in s.campuses} for s in ds.schools}
+    subjects = {s.code for s in ds.subjects}
+    for i, teacher in enumerate(ds.teachers):
+        path: Path = ("teachers", i)
+        if teacher.school not in school_campuses:
+            yield _missing(path + ("school",), "学校", teacher.school)
+        elif teacher.campus not in school_campuses[teacher.school]:
+            yield _error(path + ("campus",), f"校区 {teacher.campus!r} 不属于学校 {teacher.school}")
+        for j, qual in enumerate(teacher.subjects):
+            if qual.subject not in subjects:
+                yield _missing(path + ("subjects", j, "subject"), "学科", qual.subject)
+
+
+def _classes_and_curriculum(ds: Dataset) -> Iterator[DatasetIssue]:
+    campuses = {c.code for _, c in _campuses(ds)}
+    subjects = {s.code for s in ds.subjects}
+    classes = {c.code for c in ds.classes}
+    for i, cls in enumerate(ds.classes):
+        if cls.campus not in campuses:
+            yield _missing(("classes", i, "campus"), "校区", cls.campus)
+    defined: dict[tuple[int, str], int] = {}
+    for i, line in enumerate(ds.curriculum):
+        if line.subject not in subjects:
+            yield _missing(("curriculum", i, "subject"), "学科", line.subject)
+        for grade in line.grades:
+            if (grade, line.subject) in defined:
+                yield _error(("curriculum", i, "grades"),
+                             f"{grade} 年级 {line.subject} 的周课时已在 curriculum[{defined[grade, line.subject]}] 中定义")
+            defined[grade, line.subject] = i
+    for i, override in enumerate(ds.curriculum_overrides):
+        if override.class_ not in classes:
+            yield _missing(("curriculum_overrides", i, "class"), "班级", override.class_)
+        if override.subject not in subjects:
+            yield _missing(("curriculum_overrides", i, "subject"), "学科", override.subject)
+
+
+def weekly_periods(ds: Dataset) -> dict[tuple[str, str], int]:
+    """Periods per week of every (class, subject), curriculum plus overrides."""
+    by_grade: dict[int, dict[str, int]] = defaultdict(dict)
+    for line in ds.curriculum:
+        for grade in line.grades:
+            by_grade[grade][line.subject] = line.periods_per_week
+    demand = {(c.code, s): n for c in ds.classes for s, n in by_grade[c.grade].items()}
+    for override in ds.curriculum_overrides:
+        demand[override.class_, override.subject] = override.periods_per_week
+    return demand
+
+
+def _qualified(teacher: Any, subject: str, grade: int) -> bool:
+    return any(q.subject == subject and grade in q.grades for q in teacher.subjects)
+
+
+def _staffing(ds: Dataset) -> Iterator[DatasetIssue]:
+    teachers = {t.code: t for t in ds.teachers}
+    classes = {c.code: c for c in ds.classes}
+    subjects = {s.code for s in ds.subjects}
+    demand = weekly_periods(ds)
+    locked_load: dict[str, int] = defaultdict(int)
+    locked_at: dict[str, list[Path]] = defaultdict(list)
+    for i, staff in enumerate(ds.staffing):
+        path: Path = ("staffing", i)
+        teacher, cls = teachers.get(staff.teacher), classes.get(staff.class_)
+        if cls is None:
+            yield _missing(path + ("class",), "班级", staff.class_)
+        if staff.subject not in subjects:
+            yield _missing(path + ("subject",), "学科", staff.subject)
+        if teacher is None:
+            yield _missing(path + ("teacher",), "教师", staff.teacher)
+        if teacher is None or cls is None or staff.subject not in subjects:
+            continue
+        if not _qualified(teacher, staff.subject, cls.grade):
+            yield _error(path + ("teacher",),
+                         f"教师 {teacher.code}（{teacher.name}）没有 {cls.grade} 年级 {staff.subject} 的任教资格")
+        if staff.locked:
+            locked_load[teacher.code] += demand.get((cls.code, staff.subject), 0)
+            locked_at[teacher.code].append(path)
+    for code, load in locked_load.items():
+        teacher = teachers[code]
+        if load > teacher.max_periods_per_week:
+            yield _error(locked_at[code][-1] + ("teacher",),
+                         f"锁定给教师 {code}（{teacher.name}）的课时每周 {load} 节，超过其周课时上限 {teacher.max_periods_per_week} 节")
+
+
+def community_of_campus(ds: Dataset) -> dict[str, str]:
+    """Campus code -> community code, for campuses of schools in a community."""
+    community_of_school = {code: c.code for c in ds.communities for code in [c.core_school, *c.members]}
+    return {campus.code: community_of_school[school.code]
+            for school in ds.schools if school.code in community_of_school
+            for campus in school.campuses}
+
+
+def _coteaching(ds: Dataset) -> Iterator[DatasetIssue]:
+    teachers = {t.code: t for t in ds.teachers}
+    classes = {c.code: c for c in ds.classes}
+    community = community_of_campus(ds)
+    subjects = {s.code for s in ds.subjects}
+    for i, link in enumerate(ds.coteaching):
+        path: Path = ("coteaching", i)
+        if link.subject not in subjects:
+            yield _missing(path + ("subject",), "学科", link.subject)
+        lead = classes.get(link.lead_class)
+        if lead is None:
+            yield _missing(path + ("lead_class",), "班级", link.lead_class)
+        teacher = teachers.get(link.lead_teacher)
+        if teacher is None:
+            yield _missing(path + ("lead_teacher",), "教师", link.lead_teacher)
+        elif lead is not None and not _qualified(teacher, link.subject, lead.grade):
+            yield _error(path + ("lead_teacher",),
+                         f"主讲教师 {teacher.code}（{teacher.name}）没有 {lead.grade} 年级 {link.subject} 的任教资格")
+        yield from _duplicates(((path + ("remote_classes", j), c) for j, c in enumerate(link.remote_classes)), "班级")
+        for j, code in enumerate(link.remote_classes):
+            remote = classes.get(code)
+            if remote is None:
+                yield _missing(path + ("remote_classes", j), "班级", code)
+            elif code == link.lead_class:
+                yield _error(path + ("remote_classes", j), f"班级 {code} 是主讲班级，不能同时是远端班级")
+            elif lead is not None and remote.grade != lead.grade:
+                yield _error(path + ("remote_classes", j),
+                             f"班级 {code} 是 {remote.grade} 年级，主讲班级 {lead.code} 是 {lead.grade} 年级；同步课堂须同年级")
+            elif lead is not None and community.get(remote.campus) != community.get(lead.campus):
+                yield _error(path + ("remote_classes", j), f"班级 {code} 与主讲班级 {lead.code} 不在同一个教共体")
+
+
+def _research(ds: Dataset) -> Iterator[DatasetIssue]:
+    communities = {c.code for c in ds.communities}
+    campuses = {c.code for _, c in _campuses(ds)}
+    subjects = {s.code for s in ds.subjects}
+    teachers = {t.code: t for t in ds.teachers}
+    community = community_of_campus(ds)
+    for i, group in enumerate(ds.research_groups):
+        path: Path = ("research_groups", i)
+        if group.community not in communities:
+            yield _missing(path + ("community",), "教共体", group.community)
+        if group.subject not in subjects:
+            yield _missing(path + ("subject",), "学科", group.subject)
+        if group.host_campus is not None:
+            if group.host_campus not in campuses:
+                yield _missing(path + ("host_campus",), "校区", group.host_campus)
+            elif community.get(group.host_campus) != group.community:
+                yield _error(path + ("host_campus",), f"校区 {group.host_campus} 不属于教共体 {group.community}")
+        if group.mode == "online" and group.host_campus is not None:
+            yield DatasetIssue(path + ("host_campus",), "线上教研不使用承办校区，已忽略", "warning")
+        if isinstance(group.teachers, list):
+            for j, code in enumerate(group.teachers):
+                if code not in teachers:
+                    yield _missing(path + ("teachers", j), "教师", code)
+                elif community.get(teachers[code].campus) != group.community:
+                    yield _error(path + ("teachers", j), f"教师 {code} 不属于教共体 {group.community}")

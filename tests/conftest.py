@@ -1,0 +1,68 @@
+"""Databases for tests: SQLite always; PostgreSQL when it runs (required when TONGPAN_REQUIRE_SERVICES=1).
+
+Each PostgreSQL test gets a schema of its own in database `test`, selected through
+`search_path`, so parallel runs and leftovers of a crashed run never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from scheduler.db import make_engine, upgrade
+
+POSTGRES_URL = os.environ.get("TONGPAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_SERVICES = os.environ.get("TONGPAN_REQUIRE_SERVICES") == "1"
+
+
+def missing_service(what: str, how: str) -> None:
+    """Skip on a laptop without the service; fail in CI, where every service must be there."""
+    message = f"{what} is not reachable; start it with: {how}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (TONGPAN_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+def _postgres_admin() -> Engine:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect():
+            pass
+    except Exception:  # any connection failure means the same thing here
+        admin.dispose()
+        missing_service("PostgreSQL at 127.0.0.1:5432 (database test)",
+                        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    return admin
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    admin = _postgres_admin()
+    schema = f"tp_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tongpan.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
