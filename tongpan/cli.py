@@ -181,3 +181,20 @@ def demo(
     from tongpan.demo import run_demo
 
     run_demo(directory, communities, out)
+
+
+def _register_plugins() -> None:
+    """Commands of the feed and job layers live beside their code; each adds itself here."""
+    import importlib
+
+    for module in ("tongpan.cli_plans", "tongpan.cli_feeds", "tongpan.cli_jobs"):
+        try:
+            plugin = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        plugin.register(app, export_app)
+
+
+_register_plugins()

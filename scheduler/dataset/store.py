@@ -69,6 +69,12 @@ def export_document(session: Session) -> dict[str, Any] | None:
     return to_document(rows) if rows[m.County] else None
 
 
+def load_dataset(session: Session) -> Dataset | None:
+    """The stored dataset as the validated model the solver and checker read."""
+    document = export_document(session)
+    return Dataset.model_validate(document) if document is not None else None
+
+
 def diff_lists(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, ListChange]:
     """Per list, which entries a document adds, changes and removes against another."""
     changes: dict[str, ListChange] = {}

@@ -1,0 +1,102 @@
+"""Plan versions: storing solver results, the published pointer, and the `tongpan-plan/1` document.
+
+A plan is never edited in place. Each solve writes a new version; publishing
+moves the community's pointer and marks the previous version superseded, in the
+caller's transaction, so readers see the old plan or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler.models import PlanVersion, PublishedPlan
+
+PLAN_FORMAT = "tongpan-plan/1"
+
+
+class PlanNotFound(LookupError):
+    """The requested plan version does not exist or is not in a state the action needs."""
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def store_plan(session: Session, community: str, term: str, result: dict[str, Any], *,
+               status: str = "ready", message: str = "") -> PlanVersion:
+    """Write a solver result as the next version number of this community and term."""
+    latest = session.scalar(select(func.max(PlanVersion.version)).where(
+        PlanVersion.community_code == community, PlanVersion.term_code == term))
+    plan = PlanVersion(community_code=community, term_code=term, version=(latest or 0) + 1, status=status,
+                       created_at=now(), stats=result.get("stats", {}), activities=result["activities"],
+                       unmet=result.get("unmet", []), message=message)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def find_version(session: Session, community: str, term: str, version: int | None = None) -> PlanVersion:
+    """A given version, or the latest one when `version` is None."""
+    query = select(PlanVersion).where(PlanVersion.community_code == community, PlanVersion.term_code == term)
+    if version is None:
+        plan = session.scalar(query.order_by(PlanVersion.version.desc()).limit(1))
+    else:
+        plan = session.scalar(query.where(PlanVersion.version == version))
+    if plan is None:
+        which = f"第 {version} 版" if version is not None else "任何版本"
+        raise PlanNotFound(f"教共体 {community} 学期 {term} 没有{which}的排课方案")
+    return plan
+
+
+def published_version(session: Session, community: str, term: str) -> PlanVersion | None:
+    pointer = session.get(PublishedPlan, (community, term))
+    return session.get(PlanVersion, pointer.plan_version_id) if pointer else None
+
+
+def set_published(session: Session, plan: PlanVersion) -> PlanVersion | None:
+    """Make `plan` the published one; returns the version it replaces (now superseded).
+
+    Locks the pointer row on PostgreSQL so two publishers of one community queue
+    up instead of both superseding the same version.
+    """
+    if plan.status not in ("ready", "published", "superseded"):
+        raise PlanNotFound(f"第 {plan.version} 版状态为 {plan.status}，不能发布")
+    pointer = session.scalar(select(PublishedPlan).where(
+        PublishedPlan.community_code == plan.community_code,
+        PublishedPlan.term_code == plan.term_code).with_for_update())
+    previous = session.get(PlanVersion, pointer.plan_version_id) if pointer else None
+    if previous is not None and previous.id != plan.id:
+        previous.status = "superseded"
+    plan.status = "published"
+    if pointer is None:
+        session.add(PublishedPlan(community_code=plan.community_code, term_code=plan.term_code,
+                                  plan_version_id=plan.id, published_at=now()))
+    else:
+        pointer.plan_version_id = plan.id
+        pointer.published_at = now()
+    session.flush()
+    return previous if previous is not None and previous.id != plan.id else None
+
+
+def plan_document(plan: PlanVersion) -> dict[str, Any]:
+    """The version as `tongpan-plan/1` (spec/plan.md)."""
+    return {
+        "format": PLAN_FORMAT,
+        "community": plan.community_code,
+        "term": plan.term_code,
+        "version": plan.version,
+        "status": plan.status,
+        "created_at": aware(plan.created_at).isoformat(),
+        "activities": plan.activities,
+        "unmet": plan.unmet,
+        "stats": plan.stats,
+    }
