@@ -43,7 +43,7 @@ def child(url: str, dataset: str) -> None:
     print(json.dumps({
         "import_seconds": round(first, 2),
         "reimport_unchanged_seconds": round(second, 2),
-        "rows_added": sum(len(c.added) for c in result.changes.values()),
+        "entries_added": sum(len(c.added) for c in result.changes.values()),
         "reimport_changes": sum(len(c.added) + len(c.changed) + len(c.removed) for c in again.changes.values()),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }))

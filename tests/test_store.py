@@ -174,3 +174,22 @@ def test_unreadable_files(engine: Engine, tmp_path: Path, content: bytes, expect
     with pytest.raises(DatasetInvalid) as caught:
         import_file(engine, path)
     assert expected in caught.value.lines()[0]
+
+
+def test_type_and_reference_errors_reported_together(engine: Engine, county: dict[str, Any],
+                                                     tmp_path: Path) -> None:
+    doc = copy.deepcopy(county)
+    broken_class = doc["classes"][0]["code"]
+    doc["classes"][0]["grade"] = "三年级"
+    doc["teachers"][5]["campus"] = "NO-SUCH-CAMPUS"  # after a set-aside entry: index must stay
+    doc["teachers"][3]["max_periods_per_week"] = -1
+    doc["subjects"][0] = {"code": doc["subjects"][0]["code"]}
+    doc["staffing"].append({"class": broken_class, "subject": doc["subjects"][1]["code"],
+                            "teacher": doc["teachers"][4]["code"]})
+    with pytest.raises(DatasetInvalid) as caught:
+        import_file(engine, write(tmp_path, doc))
+    text = "\n".join(caught.value.lines())
+    for path in ("classes[0].grade", "teachers[5].campus", "teachers[3].max_periods_per_week", "subjects[0].name"):
+        assert path in text, text
+    assert f"未知的班级代码 '{broken_class}'" not in text  # set aside, not reported twice
+    assert export(engine) is None

@@ -21,6 +21,7 @@ class DatasetIssue:
     path: Path
     message: str
     severity: Literal["error", "warning"] = "error"
+    ref: str | None = None  # the unknown code an unresolved reference names
 
 
 def json_path(path: Path) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
+from dataclasses import replace
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,15 +26,76 @@ LABELS = {
 
 
 def parse(document: Any, source: str) -> tuple[Dataset, list[DatasetIssue]]:
-    """Parse and check a document; raise DatasetInvalid with every error, else return warnings."""
+    """Parse and check a document; raise DatasetInvalid with every error, else return warnings.
+
+    Entries are validated one by one, so a type error in one teacher does not hide
+    a wrong reference in another: invalid entries are set aside, the rest is
+    checked, and references to the set-aside codes are not reported twice.
+    """
+    structural, cleaned, kept, dropped = _validate_entries(document)
     try:
-        dataset = Dataset.model_validate(document)
+        dataset = Dataset.model_validate(cleaned)
     except ValidationError as exc:
-        raise DatasetInvalid(source, from_validation_error(exc)) from None
-    issues = list(check(dataset))
+        raise DatasetInvalid(source, structural + from_validation_error(exc)) from None
+    issues = structural + [_original_path(i, kept) for i in check(dataset) if i.ref is None or i.ref not in dropped]
     if any(i.severity == "error" for i in issues):
         raise DatasetInvalid(source, issues)
     return dataset, issues
+
+
+def _entry_model(name: str) -> type[BaseModel] | None:
+    annotation = Dataset.model_fields[name].annotation
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation)
+        return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+    return None
+
+
+def _codes(node: Any) -> Iterator[str]:
+    """Every code inside a set-aside entry (a school's campuses too): others may refer to them."""
+    if isinstance(node, dict):
+        if isinstance(node.get("code"), (str, int)):
+            yield str(node["code"])
+        for value in node.values():
+            yield from _codes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _codes(value)
+
+
+def _validate_entries(document: Any) -> tuple[list[DatasetIssue], Any, dict[str, list[int]], set[str]]:
+    """Validate each list entry alone; return its errors, the document without the invalid entries,
+    the original index of every kept entry per list, and the codes of the entries set aside."""
+    if not isinstance(document, dict):
+        return [], document, {}, set()
+    issues: list[DatasetIssue] = []
+    cleaned = dict(document)
+    kept: dict[str, list[int]] = {}
+    dropped: set[str] = set()
+    for name in Dataset.model_fields:
+        model, entries = _entry_model(name), document.get(name)
+        if model is None or not isinstance(entries, list):
+            continue
+        kept[name], cleaned[name] = [], []
+        for i, entry in enumerate(entries):
+            try:
+                model.model_validate(entry)
+            except ValidationError as exc:
+                issues.extend(DatasetIssue((name, i, *issue.path), issue.message)
+                              for issue in from_validation_error(exc))
+                dropped.update(_codes(entry))
+                continue
+            kept[name].append(i)
+            cleaned[name].append(entry)
+    return issues, cleaned, kept, dropped
+
+
+def _original_path(issue: DatasetIssue, kept: dict[str, list[int]]) -> DatasetIssue:
+    """Point an issue found in the cleaned document back at the entry's place in the file."""
+    path = issue.path
+    if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int) and path[0] in kept:
+        return replace(issue, path=(path[0], kept[path[0]][path[1]], *path[2:]))
+    return issue
 
 
 def check(ds: Dataset) -> Iterator[DatasetIssue]:
@@ -137,7 +199,7 @@ def _bells(ds: Dataset) -> Iterator[DatasetIssue]:
 
 
 def _missing(path: Path, what: str, code: str) -> DatasetIssue:
-    return _error(path, f"未知的{what}代码 {code!r}")
+    return DatasetIssue(path, f"未知的{what}代码 {code!r}", ref=code)
 
 
 def _campus_refs(ds: Dataset) -> Iterator[DatasetIssue]:
