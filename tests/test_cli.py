@@ -127,3 +127,24 @@ def test_demo_prints_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "示例县概况" in result.stdout and "上课日" in result.stdout
     assert (tmp_path / "demo" / "tongpan.db").exists()
+
+
+def test_template_imports_and_workbook_errors_name_sheet_row_column(url: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    template = tmp_path / "template.xlsx"
+    assert runner.invoke(app, ["template", "xlsx", str(template)]).exit_code == 0
+    result = tongpan(url, "import", str(template))
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(template)
+    sheet = workbook["教师"]
+    header = [c.value for c in sheet[1]]
+    column = next(i for i, h in enumerate(header, start=1) if h and str(h).startswith("所属校区"))
+    sheet.cell(row=2, column=column, value="NO-SUCH")
+    bad = tmp_path / "bad.xlsx"
+    workbook.save(bad)
+    before = tongpan(url, "export", "dataset").stdout
+    result = tongpan(url, "import", str(bad))
+    assert result.exit_code == 2
+    assert "工作表「教师」第 2 行「所属校区」列" in result.stderr
+    assert tongpan(url, "export", "dataset").stdout == before

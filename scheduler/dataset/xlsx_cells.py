@@ -50,6 +50,8 @@ def as_text(value: CellValue) -> str:
         raise CellError(DATE_TRAP)
     if isinstance(value, (int, float)):
         return _number_text(value)
+    if not isinstance(value, str):
+        raise CellError(f"无法识别的单元格内容「{value}」")
     return value.strip()
 
 
@@ -252,13 +254,15 @@ class Ordered(Codec):
         for token in re.split(r"[,;\s]+", re.sub(_RANGE, "~", text)):
             if not token:
                 continue
-            first, _, last = token.partition("~")
-            if not last:
+            first, dash, last = token.partition("~")
+            if not dash:
                 values.append(self.item(first))
                 continue
+            if not first or not last:
+                raise CellError(f"范围「{first}-{last}」不完整")
             low, high = self.rank(self.item(first)), self.rank(self.item(last))
             if low > high:
-                raise CellError(f"范围「{token}」的起点大于终点")
+                raise CellError(f"范围「{first}-{last}」的起点大于终点")
             values.extend(self.unrank(i) for i in range(low, high + 1))
         return values
 
@@ -362,8 +366,8 @@ class Unavailable(Items):
         return entry
 
     def format(self, item: dict[str, Any]) -> str:
-        periods = item.get("periods")
-        return day_label(item["day"]) + (f":{PERIODS.write(periods)}" if periods else "")
+        periods = item.get("periods")  # None is the whole day; [] (no period) stays distinct
+        return day_label(item["day"]) + ("" if periods is None else f":{PERIODS.write(periods) or ''}")
 
 
 class Preferred(Items):
