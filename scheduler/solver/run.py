@@ -1,0 +1,193 @@
+"""One solve of one community and term: staffing, construction, timetable, plan.
+
+Time budget: phase 1 (staffing) gets 15% of the limit, at least 6 s (or a
+third of a short limit) and at most 40 s; small communities prove
+optimality in well under a second and leave the rest. The constructive
+timetable and its check take a few seconds; CP-SAT polishes the timetable
+for the rest.
+
+Phase 1 cannot see time, so it may give a pool teacher lessons that fit
+nowhere in the week (a campus too far for the breaks, say). If phase 2
+ends, or is a quarter through its time, with periods unplaced, the solve
+re-staffs once (given a little time left): the teachers and links that fell short are capped at what
+they managed, the units concerned are opened to every allowed teacher and
+to co-teaching, and phase 2 restarts from the timetable found so far.
+
+If a phase finds nothing in time, the plan falls back to what is known to
+be valid (the constructive timetable, or nothing at all), with what it
+leaves unmet marked "求解超时": the caller always gets a plan, never an
+exception for a hard instance.
+
+`objective` is the whole plan's penalty (staffing plus timetable); `bound`
+is the staffing's penalty plus the timetable's proven bound, i.e. a bound
+for plans with this staffing: the decomposition itself is not bounded.
+`stats.phases` reports each phase's own objective and bound.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler.dataset.schema import Dataset
+from scheduler.solver.extract import activities, teaching_loads, unmet_periods
+from scheduler.solver.greedy import construct
+from scheduler.solver.instance import Instance
+from scheduler.solver.model import TimetableModel
+from scheduler.solver.problem import Assignment, Problem
+from scheduler.solver.published import changed, published_staffing, published_wish
+from scheduler.solver.search import NoSolution, Progress, ProgressFn, SearchResult, run
+from scheduler.solver.staffing import Caps, Staffing, staff
+from scheduler.solver.unmet import TIMEOUT, reason
+
+STAFFING_SHARE = 0.15
+STAFFING_MAX = 40.0
+STAFFING_MIN = 6.0  # a few seconds are what 50-80 classes need, whatever the limit (up to a third of it)
+HINT_SHARE = 0.3  # of the time left, at most, for proving the constructed timetable and completing the hint
+REPAIR_AFTER = 0.25  # of the timetable's time, after which a timetable still short of periods re-staffs
+REPAIR_MIN_SECONDS = 2.0  # re-staffing is not worth starting with less time left
+
+
+@dataclass
+class _Attempt:
+    """One staffing and the timetable found for it."""
+
+    staffing: Staffing
+    problem: Problem
+    model: TimetableModel
+    result: SearchResult
+    start: Assignment  # the constructive timetable
+    placed: Assignment  # the best timetable (CP-SAT's, else the constructive one)
+    plans: list[tuple[float, float, int]]  # (seconds, objective, unmet periods) of each valid plan in turn
+    constructed: float  # seconds when the constructive timetable was ready (and checked)
+
+    def caps(self) -> Caps:
+        """What each short teaching and joining managed, for re-staffing."""
+        p, caps = self.problem, {}
+        taught: Counter[tuple[str, tuple[str, str], str]] = Counter()
+        for ti, t in enumerate(p.teachings):
+            if not t.requested:
+                taught["teach", (t.class_, t.subject), t.teacher] += len(self.placed.lessons[ti])
+        for ti, t in enumerate(p.teachings):
+            if not t.requested and len(self.placed.lessons[ti]) < t.periods:
+                key = ("teach", (t.class_, t.subject), t.teacher)
+                caps[key] = taught[key]
+        for ji, j in enumerate(p.joinings):
+            if len(self.placed.joins[ji]) < j.periods:
+                caps["join", (j.class_, j.subject), p.teachings[j.lead].class_] = len(self.placed.joins[ji])
+        return caps
+
+
+def solve(ds: Dataset, community: str, term: str, *, time_limit: float = 60.0, workers: int = 2,
+          published: dict[str, Any] | None = None, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """A weekly plan of `community` for `term`: {"activities", "unmet", "stats"} per spec/plan.md.
+
+    Raises ValueError only for an unknown community or term.
+    """
+    report = Progress(progress, time.monotonic())
+    inst = Instance(ds, community, term)
+    kept = published_staffing(published) if published else None
+    staffing_time = min(STAFFING_MAX, max(min(STAFFING_MIN, time_limit / 3), time_limit * STAFFING_SHARE))
+    try:
+        staffing = staff(inst, time_limit=staffing_time, workers=workers, progress=report, published=kept)
+    except NoSolution:
+        staffing = Staffing([], [], dict(inst.demand), [])
+    attempt = _timetable(inst, staffing, published, published, report, time_limit, workers, repair=True)
+    plans = attempt.plans
+    if _shortfall(attempt.problem, attempt.placed) and time_limit - report.elapsed() >= REPAIR_MIN_SECONDS:
+        try:
+            restaffed = staff(inst, time_limit=staffing_time / 2, workers=workers, progress=report,
+                              published=kept, caps=attempt.caps())
+            seed = {"activities": activities(attempt.problem, attempt.placed)}
+            attempt = _timetable(inst, restaffed, published, seed, report, time_limit, workers, repair=False)
+            plans = [*plans, *attempt.plans]
+        except NoSolution:
+            pass  # keep the first attempt's plan
+    return _plan(inst, attempt, plans, published, report)
+
+
+def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | None, seed: dict[str, Any] | None,
+               report: Progress, time_limit: float, workers: int, repair: bool) -> _Attempt:
+    """Phase 2 for one staffing: construct (from `seed`'s placements), check, hint, solve.
+
+    Stability is always judged against `published`; `seed` only guides the
+    constructive start (the previous attempt's timetable when re-staffing).
+    """
+    problem = Problem(inst, staffing)
+    report.report("construct", force=True)
+    start = construct(problem, published_wish(seed, problem) if seed else None)
+    model = TimetableModel(problem, published_wish(published, problem) if published else None)
+    offset = staffing.result.objective if staffing.result and staffing.result.objective is not None else 0.0
+    hinted = model.hint(start, time_limit=max(1.0, (time_limit - report.elapsed()) * HINT_SHARE))
+    constructed = report.elapsed()
+    if hinted is not None:
+        report.report("construct", hinted + offset, force=True)
+    left = time_limit - report.elapsed()
+    result = run(model.model, phase="timetable", time_limit=left, workers=workers, progress=report,
+                 watch=model.unmet, offset=offset, lp_worker=True,
+                 give_up_after=left * REPAIR_AFTER if repair and staffing.result is not None else None)
+    staffed_unmet = sum(staffing.unmet.values())
+    plans = [(t, objective, staffed_unmet + short) for t, objective, short in result.solutions]
+    if hinted is not None or not result.found:  # the constructive timetable, valid on its own
+        plans.insert(0, (constructed, (hinted or 0.0) + offset, staffed_unmet + _shortfall(problem, start)))
+    placed = model.read(result.solver) if result.found else start
+    return _Attempt(staffing, problem, model, result, start, placed, plans, constructed)
+
+
+def _plan(inst: Instance, attempt: _Attempt, plans: list[tuple[float, float, int]],
+          published: dict[str, Any] | None, report: Progress) -> dict[str, Any]:
+    """The plan document of the final attempt, with unmet reasons and stats."""
+    timed_out = attempt.staffing.result is None or not attempt.result.found
+    acts = activities(attempt.problem, attempt.placed)
+    short = unmet_periods(inst.demand, acts)
+    loads = teaching_loads(acts)
+    unmet = [{"class": c, "subject": s, "periods": n,
+              "reason": TIMEOUT if timed_out else reason(inst, c, s, loads)} for (c, s), n in sorted(short.items())]
+    stats = _stats(attempt, plans, report.elapsed(), sum(short.values()))
+    problem, placed = attempt.problem, attempt.placed
+    missed = {m.group.code: m.group.per_week - len(placed.meetings[i]) for i, m in enumerate(problem.meetings)}
+    if any(missed.values()):
+        stats["research_missed"] = {code: n for code, n in missed.items() if n}
+    if published is not None:
+        stats["changed_vs_published"] = changed(published, acts)
+    report.report("done", stats["objective"], stats["bound"], force=True)
+    return {"activities": acts, "unmet": unmet, "stats": stats}
+
+
+def _phase(result: SearchResult | None) -> dict[str, Any]:
+    if result is None:
+        return {"status": "UNKNOWN"}
+    return {"status": result.status, "objective": result.objective, "bound": result.bound,
+            "seconds": round(result.seconds, 3)}
+
+
+def _shortfall(problem: Problem, placed: Assignment) -> int:
+    return (sum(t.periods - len(placed.lessons[i]) for i, t in enumerate(problem.teachings))
+            + sum(j.periods - len(placed.joins[i]) for i, j in enumerate(problem.joinings)))
+
+
+def _stats(attempt: _Attempt, plans: list[tuple[float, float, int]], elapsed: float,
+           unmet_periods: int) -> dict[str, Any]:
+    """Stats of spec/plan.md plus each phase's own figures, soft-goal terms and dropped requests.
+
+    `first_plan_seconds` is when the first valid plan as complete as the
+    final one (no more unmet periods) appeared.
+    """
+    result, staffing = attempt.result, attempt.staffing
+    first = next((t for t, _, short in plans if short <= unmet_periods), None)
+    return {
+        "objective": result.objective,
+        "bound": result.bound,
+        "solve_seconds": round(elapsed, 3),
+        "first_plan_seconds": None if first is None else round(first, 3),
+        "status": result.status,
+        "unmet_periods": unmet_periods,
+        "construct_seconds": round(attempt.constructed, 3),
+        "phases": {"staffing": _phase(staffing.result), "timetable": _phase(result)},
+        "objective_terms": {"staffing": staffing.terms,
+                            "timetable": attempt.model.breakdown(result.solver) if result.found else {}},
+        "restaffed": len(plans) > len(attempt.plans),
+        "coteach_dropped": staffing.dropped,
+    }

@@ -1,0 +1,683 @@
+"""Phase 1: who teaches each class each subject, and which co-teaching links run.
+
+For every class and subject the weekly periods are split between: the
+class's requested co-teaching links (as lead class or as remote class, each
+link running in full or not at all), periods taught in person by qualified
+teachers the community model lets teach at the class's campus, periods the
+class joins online from another class's lessons of the same grade (a link
+the solver proposes), and unmet periods (heavily penalised, so the model is
+never infeasible). One teacher per class and subject is what a school
+expects, so every further teacher costs (`split_teachers`); splitting is
+still allowed because datasets staff a subject by total capacity, not class
+by class. It is a mixed-integer assignment model, started from a greedy
+staffing (`_Builder.greedy`): small communities solve to optimality in under
+a second; for 150 classes CP-SAT finds a good staffing in the time given
+but proves little (per-teacher campus costs are facility-location costs the
+LP relaxation sees poorly).
+
+Proposed links are offered only where they make sense: for a class whose
+campus has no teacher of its own qualified for the subject, or too few (the
+rural shortage; whether a pool teacher comes in person instead is the
+optimiser's choice, and in person is cheaper), for a class the timetable
+could not fully place before (see `caps` in `staff`), and, when the requested links cannot
+reach the community's co-teaching targets, from classes of the core
+school's main campus to classes of other campuses. The lead of a proposed
+link is a teacher who teaches the lead class that subject anyway, so the
+link adds no load to the lead.
+
+Assistants (the local teacher in the remote classroom) are teachers whose
+own campus is the remote class's campus: that is who is in the room in a
+同步课堂, and it keeps assistants clear of the community model (a
+collaboration school's assistant is always its own teacher). They need not
+teach the subject, which is the point of co-teaching a subject the campus
+cannot staff, but one who does is preferred. A remote class has one
+assistant per subject.
+
+How periods are covered is decided here; when each lesson happens is phase
+2 (`model.py`), which may still leave periods unmet if time cannot be found.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from scheduler.solver.instance import CoteachRequest, Instance
+from scheduler.solver.published import PublishedStaffing
+from scheduler.solver.search import NoSolution, Progress, SearchResult, complete_hint, run
+
+FIRST_ROUND_SHARE = 0.5  # of the staffing time after which a first round still leaving demand unmet gives way
+MAX_PROPOSED_REMOTES = 3
+LEADS_PER_CAMPUS = 2  # lead classes offered per campus to a class short of a teacher
+ASSISTANT_CANDIDATES = 6  # remote classes a proposed link may join to one lead class
+Unit = tuple[str, str]  # (class, subject)
+# Most periods a teacher may teach a unit in person ("teach", unit, teacher), or a unit may
+# join a lead class's lessons ("join", unit, lead class): what the timetable managed before.
+Caps = dict[tuple[str, Unit, str], int]
+
+
+@dataclass(frozen=True)
+class Teaching:
+    """Lessons of one class and subject taught in person by one teacher: one timetable unit."""
+
+    class_: str
+    subject: str
+    teacher: str
+    periods: int
+    coteach_code: str  # the code its lessons carry when remote classes join them
+    requested: bool = False  # the lead side of a requested link (not the class's regular lessons)
+
+    @property
+    def lesson_code(self) -> str:
+        return f"{self.class_}.{self.subject}"
+
+
+@dataclass(frozen=True)
+class Joining:
+    """A remote class joining lessons of a `Teaching` (by index) online, with a local assistant."""
+
+    class_: str
+    subject: str
+    lead: int
+    assistant: str
+    periods: int
+
+
+@dataclass
+class Staffing:
+    teachings: list[Teaching]
+    joinings: list[Joining]
+    unmet: dict[Unit, int]
+    dropped: list[dict[str, str]]  # requested links or remote classes that do not run, with reasons
+    result: SearchResult | None = None
+    terms: dict[str, int] = field(default_factory=dict)  # objective per soft goal
+
+
+@dataclass
+class _Link:
+    """A requested link that passed the checks: lead class, remote classes and their periods."""
+
+    request: CoteachRequest
+    lead_periods: int
+    remotes: dict[str, int]  # remote class -> periods it joins
+    on: cp_model.IntVar
+    remote_on: dict[str, cp_model.IntVar] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class _Proposal:
+    remote: Unit
+    lead_class: str  # its one teacher of the subject leads
+    on: cp_model.IntVar
+    periods: cp_model.IntVar
+    most: int  # periods it can cover at most (matching periods, demand, cap)
+
+
+class _Builder:
+    def __init__(self, inst: Instance, published: PublishedStaffing, wide: set[Unit], caps: Caps):
+        self.inst = inst
+        self.published = published
+        self.caps = caps
+        self.repaired = {key[1] for key in caps}  # units the timetable could not fully place before
+        self.wide = wide | self.repaired
+        self.model = cp_model.CpModel()
+        self.w = inst.weights
+        self.terms: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)  # weight key -> cost terms
+        self.dropped: list[dict[str, str]] = []
+        self.links: list[_Link] = []
+        self.proposals: list[_Proposal] = []
+        self.q: dict[Unit, dict[str, cp_model.IntVar]] = {}  # periods taught in person per teacher
+        self.a: dict[Unit, dict[str, cp_model.IntVar]] = {}  # whether the teacher teaches them
+        self.unmet: dict[Unit, cp_model.IntVar] = {}
+        self.assist: dict[Unit, dict[str, tuple[cp_model.IntVar, cp_model.IntVar]]] = {}
+        self.covered: dict[Unit, list[cp_model.LinearExprT]] = defaultdict(list)  # periods other than q
+        self.joined: dict[Unit, list[cp_model.LinearExprT]] = defaultdict(list)  # periods needing an assistant
+        self.load: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
+        self.where: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)  # (teacher, campus)
+
+    def _cost(self, key: str, expr: cp_model.LinearExprT) -> None:
+        """Add `expr` times the weight `key` to the objective, filed under that goal."""
+        self.terms[key].append(getattr(self.w, key) * expr)
+
+    def breakdown(self, solver: cp_model.CpSolver) -> dict[str, int]:
+        """The objective of the solution found, per soft goal (weight key)."""
+        values = {key: int(sum(solver.value(e) for e in items)) for key, items in sorted(self.terms.items())}
+        return {key: v for key, v in values.items() if v}
+
+    # -- candidates -------------------------------------------------------------
+
+    def candidates(self, unit: Unit) -> list[str]:
+        """Qualified teachers allowed at the class's campus; from other campuses only where needed.
+
+        A fused community's pool makes every qualified teacher a candidate
+        everywhere, which multiplies the model by the number of campuses
+        although teaching away is rarely worth its cost. Teachers of other
+        campuses are candidates for units in `self.wide` (those whose campus
+        is short of the subject on paper, or that the previous round left
+        unmet), for units whose campus has no qualified teacher of
+        its own, and as the published or wished teacher.
+        """
+        inst = self.inst
+        cls = inst.classes[unit[0]]
+        locked = inst.locked.get(unit)
+        pool = list(inst.teachers) if locked is None else [locked] if locked in inst.teachers else []
+        able = [t for t in pool if inst.teachers[t].max_periods > 0
+                and inst.teachers[t].qualified(unit[1], cls.grade) and inst.may_teach_at(t, cls.campus)]
+        local = [t for t in able if inst.teachers[t].campus == cls.campus]
+        if unit in self.wide or not local:
+            return able
+        named = {*self.published.teachers.get(unit, {}), inst.wished.get(unit)}
+        return [t for t in able if t in local or t in named]
+
+    def assistants(self, class_: str, subject: str) -> list[str]:
+        """Assistant candidates: teachers of the class's campus, those teaching the subject first.
+
+        A few suffice (any one of them can sit in the room); more only
+        multiply the model.
+        """
+        campus = self.inst.classes[class_].campus
+        local = [t for t in self.inst.teachers.values() if t.campus == campus and t.max_periods > 0]
+        local.sort(key=lambda t: (not t.teaches(subject), -t.max_periods, t.code))
+        return [t.code for t in local[:ASSISTANT_CANDIDATES]]
+
+    def matched(self, remote: str, lead_class: str, lead_teacher: str | None) -> int:
+        """Periods at which the remote class's campus can sit with the lead class's lesson."""
+        inst = self.inst
+        lead_campus = inst.campuses[inst.classes[lead_class].campus]
+        pairs = inst.matches(inst.classes[remote].campus, lead_campus.code)
+        if lead_teacher is None:
+            return len(pairs)
+        t = inst.teachers[lead_teacher]
+        return sum(1 for li in pairs.values()
+                   if t.free(lead_campus.slots[li].day, lead_campus.slots[li].start, lead_campus.slots[li].end))
+
+    # -- requested links --------------------------------------------------------
+
+    def requests(self) -> None:
+        inst, model = self.inst, self.model
+        left = dict(inst.demand)
+        for req in inst.requests:
+            problem = self._lead_problem(req, left)
+            if problem:
+                self.dropped.append({"code": req.code, "class": req.lead_class, "reason": problem})
+                continue
+            lead_periods = min(req.lessons_per_week, left[req.lead_class, req.subject])
+            remotes = {}
+            for remote in req.remote_classes:
+                k = min(lead_periods, left.get((remote, req.subject), 0))
+                reason = self._remote_problem(req, remote, k)
+                if reason:
+                    self.dropped.append({"code": req.code, "class": remote, "reason": reason})
+                else:
+                    remotes[remote] = k
+            if not remotes:
+                continue
+            link = _Link(req, lead_periods, remotes, model.new_bool_var(f"link[{req.code}]"))
+            left[req.lead_class, req.subject] -= lead_periods
+            self.covered[req.lead_class, req.subject].append(lead_periods * link.on)
+            self._teach(req.lead_teacher, inst.classes[req.lead_class].campus, lead_periods * link.on, link.on)
+            self._cost("request_dropped", lead_periods * (1 - link.on))
+            for remote, k in remotes.items():
+                on = link.remote_on[remote] = model.new_bool_var(f"link[{req.code},{remote}]")
+                model.add_implication(on, link.on)
+                if self.caps.get(("join", (remote, req.subject), req.lead_class), k) < k:
+                    model.add(on == 0)
+                left[remote, req.subject] -= k
+                self.covered[remote, req.subject].append(k * on)
+                self.joined[remote, req.subject].append(k * on)
+                self._cost("request_dropped", k * (1 - on))
+            model.add_bool_or(link.remote_on.values()).only_enforce_if(link.on)
+            self.links.append(link)
+
+    def _lead_problem(self, req: CoteachRequest, left: dict[Unit, int]) -> str | None:
+        inst = self.inst
+        lead_class = inst.classes[req.lead_class]
+        if req.lead_teacher not in inst.teachers:
+            return f"主讲教师 {req.lead_teacher} 不属于本教共体"
+        if left.get((req.lead_class, req.subject), 0) <= 0:
+            return f"主讲班级 {req.lead_class} 没有可用于同步课堂的 {req.subject} 课时"
+        locked = inst.locked.get((req.lead_class, req.subject))
+        if locked not in (None, req.lead_teacher):
+            return f"主讲班级 {req.lead_class} 的 {req.subject} 已锁定由教师 {locked} 任教"
+        refusal = inst.refusal(req.lead_teacher, lead_class.campus)
+        if refusal:
+            return f"主讲教师 {inst.teachers[req.lead_teacher].label} 不能到校区 {lead_class.campus} 上课（{refusal}）"
+        return None
+
+    def _remote_problem(self, req: CoteachRequest, remote: str, k: int) -> str | None:
+        inst = self.inst
+        if remote not in inst.classes:
+            return f"远端班级 {remote} 不属于本教共体"
+        if k <= 0:
+            return f"远端班级 {remote} 没有可用于同步课堂的 {req.subject} 课时"
+        if self.matched(remote, req.lead_class, req.lead_teacher) < k:
+            ours, theirs = inst.classes[remote].campus, inst.classes[req.lead_class].campus
+            return (f"校区 {ours} 与主讲校区 {theirs} 的上课时间没有足够的节次开始时间相差在 "
+                    f"{inst.tolerance} 分钟以内，无法同步上课")
+        if not self.assistants(remote, req.subject):
+            return f"校区 {inst.classes[remote].campus} 没有可担任助教的教师"
+        return None
+
+    # -- in-person teaching -----------------------------------------------------
+
+    def teaching(self) -> None:
+        model, w, inst = self.model, self.w, self.inst
+        for unit, n in inst.demand.items():
+            campus = inst.classes[unit[0]].campus
+            self.q[unit], self.a[unit] = {}, {}
+            for t in self.candidates(unit):
+                q = self.q[unit][t] = model.new_int_var(0, min(n, self.caps.get(("teach", unit, t), n)),
+                                                        f"q[{unit},{t}]")
+                a = self.a[unit][t] = model.new_bool_var(f"a[{unit},{t}]")
+                model.add(q <= n * a)
+                model.add(q >= a)
+                self._teach(t, campus, q, a)
+            if len(self.a[unit]) > 1 and w.split_teachers:
+                extra = model.new_int_var(0, len(self.a[unit]) - 1, f"extra_teachers[{unit}]")
+                model.add(sum(self.a[unit].values()) - 1 <= extra)
+                self._cost("split_teachers", extra)
+
+    def _teach(self, teacher: str, campus: str, periods: cp_model.LinearExprT, present: cp_model.IntVar) -> None:
+        self.load[teacher].append(periods)
+        if campus != self.inst.teachers[teacher].campus:
+            self.where[teacher, campus].append(present)
+            self._cost("away_period", periods)
+
+    # -- proposed links ---------------------------------------------------------
+
+    def propose(self) -> None:
+        """Offer proposed links where they make sense (see the module docstring)."""
+        inst, model = self.inst, self.model
+        for_target = self._targets_need_proposals()
+        per_lead: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)
+        first = {}  # (campus, grade) -> the first class, the only one offered for targets
+        for c in inst.classes.values():
+            first.setdefault((c.campus, c.grade), c.code)
+        for unit, n in inst.demand.items():
+            cls = inst.classes[unit[0]]
+            local = any(t.campus == cls.campus and t.qualified(unit[1], cls.grade) for t in inst.teachers.values())
+            short = not local or unit in self.wide
+            target = for_target and cls.campus != inst.main_campus and first[cls.campus, cls.grade] == cls.code
+            if not (short or target) or not self.assistants(cls.code, unit[1]):
+                continue
+            leads: dict[str, int] = defaultdict(int)  # lead classes offered per campus
+            for lead in inst.classes.values():
+                if (lead.grade != cls.grade or lead.campus == cls.campus
+                        or (not short and lead.code != first.get((inst.main_campus, cls.grade)))
+                        or leads[lead.campus] >= LEADS_PER_CAMPUS
+                        or not self.q.get((lead.code, unit[1]))
+                        or self.matched(cls.code, lead.code, None) < 1):
+                    continue
+                leads[lead.campus] += 1
+                taught = self.q[lead.code, unit[1]]
+                most = min(n, self.matched(cls.code, lead.code, None),
+                           self.caps.get(("join", unit, lead.code), n))
+                on = model.new_bool_var(f"propose[{unit},{lead.code}]")
+                periods = model.new_int_var(0, most, f"proposed[{unit},{lead.code}]")
+                model.add(periods <= most * on)
+                model.add(periods >= on)
+                model.add(periods <= sum(taught.values()))
+                # one lead teacher: the lead class has a single teacher for the subject
+                model.add(sum(self.a[lead.code, unit[1]].values()) <= 1).only_enforce_if(on)
+                self.proposals.append(_Proposal(unit, lead.code, on, periods, most))
+                self.covered[unit].append(periods)
+                self.joined[unit].append(periods)
+                self._cost("coteach_lesson", periods)
+                per_lead[lead.code, unit[1]].append(on)
+        for vars_ in per_lead.values():
+            if len(vars_) > MAX_PROPOSED_REMOTES:
+                model.add(sum(vars_) <= MAX_PROPOSED_REMOTES)
+
+    def _targets_need_proposals(self) -> bool:
+        targets = self.inst.community.targets
+        subjects = {link.request.subject for link in self.links}
+        lessons = sum(link.lead_periods for link in self.links)
+        return len(subjects) < targets.coteach_subjects or lessons < self.inst.weekly_coteach_target()
+
+    # -- demand, assistants, loads, costs ---------------------------------------
+
+    def demand(self) -> None:
+        model, inst, w = self.model, self.inst, self.w
+        for unit, n in inst.demand.items():
+            unmet = self.unmet[unit] = model.new_int_var(0, n, f"unmet[{unit}]")
+            model.add(sum(self.q[unit].values()) + sum(self.covered[unit]) + unmet == n)
+            self._cost("unmet", unmet)
+            if not self.joined[unit]:
+                continue
+            pairs = {}
+            for t in self.assistants(unit[0], unit[1]):
+                on = model.new_bool_var(f"assist[{unit},{t}]")
+                periods = model.new_int_var(0, n, f"assisted[{unit},{t}]")
+                model.add(periods <= n * on)
+                pairs[t] = (on, periods)
+                self.load[t].append(periods)
+                if not inst.teachers[t].teaches(unit[1]):
+                    self._cost("assistant_unqualified", periods)
+            model.add_at_most_one(on for on, _ in pairs.values())
+            model.add(sum(p for _, p in pairs.values()) == sum(self.joined[unit]))
+            self.assist[unit] = pairs
+
+    def capacity(self, t: str) -> int:
+        """Weekly periods the teacher can take: the maximum, or the free periods of the own bell if fewer."""
+        teacher = self.inst.teachers[t]
+        home = self.inst.campuses[teacher.campus]
+        return min(teacher.max_periods, sum(1 for s in home.slots if teacher.free(s.day, s.start, s.end)))
+
+    def limits(self) -> None:
+        inst, model = self.inst, self.model
+        for t, terms in self.load.items():
+            model.add(sum(terms) <= self.capacity(t))
+        for (t, campus), vars_ in self.where.items():
+            used = model.new_bool_var(f"away[{t},{campus}]")
+            for var in vars_:
+                model.add_implication(var, used)
+            travel = inst.travel(inst.teachers[t].campus, campus)
+            self.terms["away_campus"].append((self.w.away_campus + (60 if travel is None else travel) // 5) * used)
+
+    def wishes(self) -> None:
+        """Unlocked staffing wishes, and the published plan's teachers (stability)."""
+        w = self.w
+        for unit, teacher in self.inst.wished.items():
+            if teacher in self.q.get(unit, {}):
+                self._cost("preference", (self.inst.demand[unit] - self.q[unit][teacher]))
+        kept: dict[Unit, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)  # (periods, kept expr)
+        for unit, counts in self.published.teachers.items():
+            for teacher, periods in counts.items():
+                expr = [self.q[unit][teacher]] if teacher in self.q.get(unit, {}) else []
+                expr += [link.lead_periods * link.on for link in self.links
+                         if (link.request.lead_class, link.request.subject, link.request.lead_teacher)
+                         == (*unit, teacher)]
+                kept[unit].append((periods, sum(expr)))
+        for unit, leads in self.published.joins.items():
+            for lead, periods in leads.items():
+                expr = [p.periods for p in self.proposals if p.remote == unit and p.lead_class == lead]
+                expr += [link.remotes[unit[0]] * on for link in self.links for r, on in link.remote_on.items()
+                         if (r, link.request.subject, link.request.lead_class) == (*unit, lead)]
+                kept[unit].append((periods, sum(expr)))
+        for unit, assistant in self.published.assistants.items():
+            pair = self.assist.get(unit, {}).get(assistant)
+            kept[unit].append((sum(self.published.joins[unit].values()), pair[1] if pair else 0))
+        for unit, items in kept.items():
+            for periods, expr in items:
+                lost = self.model.new_int_var(0, periods, f"lost[{unit}]")
+                self.model.add(lost >= periods - expr)
+                self._cost("staff_change", lost)
+
+    def targets(self) -> None:
+        inst, model, w = self.inst, self.model, self.w
+        targets = inst.community.targets
+        by_subject: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
+        on_subject: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for link in self.links:
+            by_subject[link.request.subject].append(link.lead_periods * link.on)
+            on_subject[link.request.subject].append(link.on)
+        for p in self.proposals:
+            by_subject[p.remote[1]].append(p.periods)
+            on_subject[p.remote[1]].append(p.on)
+        if not by_subject:
+            return
+        on = []
+        for subject in sorted(on_subject):
+            var = model.new_bool_var(f"subject_on[{subject}]")
+            model.add(sum(on_subject[subject]) >= var)
+            on.append(var)
+        wanted_subjects = min(targets.coteach_subjects, len(on))
+        short_subjects = model.new_int_var(0, wanted_subjects, "short_subjects")
+        model.add(sum(on) + short_subjects >= wanted_subjects)
+        wanted_lessons = inst.weekly_coteach_target()
+        short_lessons = model.new_int_var(0, wanted_lessons, "short_lessons")
+        model.add(sum(e for items in by_subject.values() for e in items) + short_lessons >= wanted_lessons)
+        self._cost("target_subject", short_subjects)
+        self._cost("target_lesson", short_lessons)
+
+    def build(self) -> None:
+        self.requests()
+        self.teaching()
+        self.propose()
+        self.demand()
+        self.limits()
+        self.wishes()
+        self.targets()
+        self.model.minimize(sum(e for items in self.terms.values() for e in items))
+
+    # -- a first staffing ---------------------------------------------------------
+
+    def greedy(self) -> list[tuple[cp_model.IntVar, int]]:
+        """A quick valid staffing to start the search from, as (variable, value) pairs.
+
+        The published plan is kept where it still fits: its requested links,
+        its proposed links and its teachers' periods. Then most constrained
+        units first: one teacher if one has room (the wished teacher, else a
+        local one with the least room that still fits, else the nearest from
+        another campus), else split over those with the most room. Requested
+        links run where their lead and an assistant have room; what still
+        finds no teacher joins a proposed link where one can take it; the
+        rest stays unmet.
+        """
+        inst, pub = self.inst, self.published
+        spare = {t: self.capacity(t) for t in inst.teachers}
+        values: dict[cp_model.IntVar, int] = {}
+        covered: dict[Unit, int] = defaultdict(int)  # periods covered by co-teaching
+        joined: dict[Unit, int] = defaultdict(int)  # of which as remote class (with an assistant)
+        helpers: dict[Unit, str] = {}
+
+        def helper(unit: Unit, periods: int) -> str | None:
+            pairs = self.assist.get(unit, {})
+            if unit in helpers:
+                return helpers[unit] if spare[helpers[unit]] >= periods else None
+            ranked = sorted(pairs, key=lambda t: (t != pub.assistants.get(unit), -spare[t], t))
+            return next((t for t in ranked if spare[t] >= periods), None)
+
+        def commit(unit: Unit, teacher: str, periods: int) -> None:
+            helpers[unit] = teacher
+            spare[teacher] -= periods
+            covered[unit] += periods
+            joined[unit] += periods
+
+        for link in self.links:
+            req = link.request
+            running = {}
+            if spare[req.lead_teacher] >= link.lead_periods:
+                for remote, k in link.remotes.items():
+                    if self.caps.get(("join", (remote, req.subject), req.lead_class), k) < k:
+                        continue
+                    t = helper((remote, req.subject), k)
+                    if t is not None:
+                        running[remote] = t
+                        commit((remote, req.subject), t, k)
+            values[link.on] = int(bool(running))
+            for remote, on in link.remote_on.items():
+                values[on] = int(remote in running)
+            if running:
+                spare[req.lead_teacher] -= link.lead_periods
+                covered[req.lead_class, req.subject] += link.lead_periods
+        wanted = {p: pub.joins.get(p.remote, {}).get(p.lead_class, 0) for p in self.proposals}
+        later = {p.remote for p, k in wanted.items() if k}
+        chosen_of: dict[Unit, dict[str, int]] = {}
+        for unit in sorted(inst.demand, key=lambda u: (u in later, len(self.q[u]), -inst.demand[u], u)):
+            for p in (p for p in self.proposals if p.remote == unit and wanted[p]):
+                lead = chosen_of.get((p.lead_class, unit[1]), {})
+                k = min(wanted[p], sum(lead.values()), inst.demand[unit] - covered[unit],
+                        self.caps.get(("join", unit, p.lead_class), wanted[p]))
+                t = helper(unit, k) if k > 0 and len(lead) == 1 else None
+                values[p.on], values[p.periods] = (1, k) if t is not None else (0, 0)
+                if t is not None:
+                    commit(unit, t, k)
+            chosen_of[unit] = chosen = self._pick(unit, inst.demand[unit] - covered[unit], spare)
+            for t in self.q[unit]:
+                spare[t] -= chosen.get(t, 0)
+                values[self.q[unit][t]] = chosen.get(t, 0)
+                values[self.a[unit][t]] = int(t in chosen)
+            values[self.unmet[unit]] = inst.demand[unit] - covered[unit] - sum(chosen.values())
+        for p in self.proposals:  # what no teacher had room for joins a lead class online, if one can
+            lead = chosen_of[p.lead_class, p.remote[1]]
+            k = min(values[self.unmet[p.remote]], p.most, sum(lead.values()))
+            t = helper(p.remote, k) if k > 0 and len(lead) == 1 and p.on not in values else None
+            values.setdefault(p.on, int(t is not None))
+            values.setdefault(p.periods, k if t is not None else 0)
+            if t is not None:
+                commit(p.remote, t, k)
+                values[self.unmet[p.remote]] -= k
+        for unit, pairs in self.assist.items():
+            for t, (on, periods) in pairs.items():
+                values[on] = int(helpers.get(unit) == t)
+                values[periods] = joined[unit] if helpers.get(unit) == t else 0
+        return list(values.items())
+
+    def decisions(self) -> dict[tuple, cp_model.IntVar]:
+        """Every decision variable by a key that means the same in another builder of the instance."""
+        keys: dict[tuple, cp_model.IntVar] = {}
+        for unit, by in self.q.items():
+            keys.update({("q", unit, t): v for t, v in by.items()})
+            keys.update({("a", unit, t): v for t, v in self.a[unit].items()})
+            keys["unmet", unit] = self.unmet[unit]
+        for link in self.links:
+            keys["link", link.request.code] = link.on
+            keys.update({("remote", link.request.code, r): v for r, v in link.remote_on.items()})
+        for p in self.proposals:
+            keys["propose", p.remote, p.lead_class] = p.on
+            keys["proposed", p.remote, p.lead_class] = p.periods
+        for unit, pairs in self.assist.items():
+            keys.update({("assist", unit, t, i): v for t, pair in pairs.items() for i, v in enumerate(pair)})
+        return keys
+
+    def carry(self, other: _Builder, solver: cp_model.CpSolver) -> list[tuple[cp_model.IntVar, int]]:
+        """`other`'s solution as decisions of this builder (new options off)."""
+        theirs = other.decisions()
+        return [(var, solver.value(theirs[key]) if key in theirs else 0) for key, var in self.decisions().items()]
+
+    def _pick(self, unit: Unit, need: int, spare: dict[str, int]) -> dict[str, int]:
+        """Teachers and their periods for `need` periods of a unit (see `greedy`)."""
+        inst = self.inst
+        campus = inst.classes[unit[0]].campus
+        room = {t: min(spare[t], self.caps.get(("teach", unit, t), spare[t])) for t in self.q[unit]}
+        chosen: dict[str, int] = {}
+        for t, periods in self.published.teachers.get(unit, {}).items():  # keep the published staffing
+            if t in self.q[unit] and need > sum(chosen.values()):
+                chosen[t] = min(periods, room[t], need - sum(chosen.values()))
+        named = [t for t in (inst.locked.get(unit), inst.wished.get(unit)) if t in self.q[unit]]
+        ranked = sorted(self.q[unit], key=lambda t: (
+            t not in named, inst.teachers[t].campus != campus,
+            inst.travel(inst.teachers[t].campus, campus) or 0, room[t], t))
+        fits = [t for t in ranked if room[t] >= need]
+        if not any(chosen.values()) and fits:
+            chosen = {fits[0]: need}
+        left = need - sum(chosen.values())
+        for t in sorted(ranked, key=lambda t: (t not in chosen, inst.teachers[t].campus != campus, -room[t], t)):
+            if left and room[t] > chosen.get(t, 0):
+                more = min(left, room[t] - chosen.get(t, 0))
+                chosen[t] = chosen.get(t, 0) + more
+                left -= more
+        return {t: k for t, k in chosen.items() if k > 0}
+
+    # -- reading the solution ---------------------------------------------------
+
+    def read(self, solver: cp_model.CpSolver) -> Staffing:
+        value = solver.value
+        teachings: list[Teaching] = []
+        index: dict[tuple[str, str, str], int] = {}
+        link_index: dict[str, int] = {}
+        for link in self.links:
+            if value(link.on):
+                req = link.request
+                link_index[req.code] = len(teachings)
+                teachings.append(Teaching(req.lead_class, req.subject, req.lead_teacher, link.lead_periods, req.code,
+                                          requested=True))
+        taken = {t.coteach_code for t in teachings}
+        for unit, by_teacher in self.q.items():
+            for teacher, q in by_teacher.items():
+                if value(q):
+                    index[unit[0], unit[1], teacher] = len(teachings)
+                    code = _fresh(f"CT-{unit[1]}-{unit[0]}", taken)
+                    teachings.append(Teaching(unit[0], unit[1], teacher, value(q), code))
+        assistant = {unit: next(t for t, (on, _) in pairs.items() if value(on))
+                     for unit, pairs in self.assist.items() if any(value(on) for on, _ in pairs.values())}
+        joinings: list[Joining] = []
+        dropped = list(self.dropped)
+        for link in self.links:
+            for remote, on in link.remote_on.items():
+                unit = (remote, link.request.subject)
+                if value(on):
+                    joinings.append(Joining(remote, unit[1], link_index[link.request.code], assistant[unit],
+                                            link.remotes[remote]))
+                else:
+                    dropped.append({"code": link.request.code, "class": remote,
+                                    "reason": "主讲教师或本校区助教课时不足，改为其他方式授课"})
+        for p in self.proposals:
+            if value(p.periods):
+                teacher = next(t for t, q in self.q[p.lead_class, p.remote[1]].items() if value(q))
+                lead = index[p.lead_class, p.remote[1], teacher]
+                joinings.append(Joining(p.remote[0], p.remote[1], lead, assistant[p.remote], value(p.periods)))
+        unmet = {unit: value(v) for unit, v in self.unmet.items() if value(v)}
+        return Staffing(teachings, joinings, unmet, dropped)
+
+    def unmet_expr(self) -> cp_model.LinearExprT:
+        return sum(self.unmet.values())
+
+
+def _fresh(code: str, taken: set[str]) -> str:
+    """`code`, or `code-2`, `code-3`... when another lead already uses it."""
+    candidate, n = code, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{code}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def _thin(inst: Instance) -> set[Unit]:
+    """Units whose campus cannot staff the subject itself even on paper: open them at once.
+
+    Local capacity counts every local teacher qualified for the subject with
+    their whole weekly maximum, so it is optimistic (teachers also take
+    other subjects); the second round still catches what this misses.
+    """
+    demand: dict[tuple[str, str], int] = defaultdict(int)
+    for (class_, subject), n in inst.demand.items():
+        demand[inst.classes[class_].campus, subject] += n
+    capacity: dict[tuple[str, str], int] = defaultdict(int)
+    for t in inst.teachers.values():
+        for subject, _ in t.qualifications:
+            capacity[t.campus, subject] += t.max_periods
+    return {unit for unit in inst.demand
+            if capacity[inst.classes[unit[0]].campus, unit[1]] < demand[inst.classes[unit[0]].campus, unit[1]]}
+
+
+def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress,
+          published: PublishedStaffing | None = None, caps: Caps | None = None) -> Staffing:
+    """Decide teachers and co-teaching links; never infeasible (unmet is always an option).
+
+    A first round offers teachers of other campuses only where a campus is
+    short (see `_Builder.candidates`); if half-way through its time it still
+    leaves periods unmet, a second round offers every allowed teacher for
+    those units, starting from the first round's best answer. `caps` re-staffs after a
+    timetable could not place everything: units with a cap are open to
+    every allowed teacher, and the capped teacher or link covers no more
+    than it managed.
+    """
+    deadline = progress.elapsed() + time_limit
+    thin = _thin(inst)
+    builder = _Builder(inst, published or PublishedStaffing(), thin, caps or {})
+    builder.build()
+    complete_hint(builder.model, builder.greedy(), time_limit * FIRST_ROUND_SHARE / 2)
+    left = deadline - progress.elapsed()
+    result = run(builder.model, phase="staffing", time_limit=left, workers=workers, progress=progress,
+                 watch=builder.unmet_expr(), linearization=2, lp_worker=True,
+                 give_up_after=left * FIRST_ROUND_SHARE)
+    if not result.found:
+        raise NoSolution(f"staffing: {result.status}")
+    short = {unit for unit, v in builder.unmet.items() if result.solver.value(v)}
+    if short:
+        wide = _Builder(inst, published or PublishedStaffing(), thin | short, caps or {})
+        wide.build()
+        complete_hint(wide.model, wide.carry(builder, result.solver), (deadline - progress.elapsed()) / 2)
+        second = run(wide.model, phase="staffing", time_limit=deadline - progress.elapsed(),
+                     workers=workers, progress=progress, watch=wide.unmet_expr(), linearization=2, lp_worker=True)
+        if second.found:
+            builder, result = wide, second
+    staffing = builder.read(result.solver)
+    staffing.result = result
+    staffing.terms = builder.breakdown(result.solver)
+    return staffing
