@@ -14,7 +14,14 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/tongpan demo
 
-test: $(BIN)/.installed
+# Mozilla's ical.js reads our feeds in the tests as a second, independent parser.
+# Without Node the ical.js test skips (and fails under TONGPAN_REQUIRE_SERVICES=1).
+tests/js/node_modules/.installed: tests/js/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/js && npm install --no-audit --no-fund --silent && touch node_modules/.installed; \
+	else echo "npm not found: the ical.js feed test will be skipped"; fi
+
+test: $(BIN)/.installed tests/js/node_modules/.installed
 	$(BIN)/pytest -q
 
 bench: $(BIN)/.installed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+from calendars import models as _feed_models  # noqa: F401  (registers the feed tables)
 from scheduler.db import DEFAULT_URL, make_engine
 from scheduler.models import Base
 

@@ -1,0 +1,40 @@
+"""Feed settings read from the environment, so CLI, web and workers render and serve alike.
+
+`calendars` may not import `tongpan`, and workers start without the web
+settings, so the few variables of the feed layer are read here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+DEFAULT_MEETING_URL = "https://meet.jit.si/tongpan-{key}"
+DEFAULT_REFRESH = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """How feeds are rendered and their addresses derived.
+
+    `secret`: TONGPAN_FEED_SECRET, or None to use the one generated and kept in
+    the database (see calendars.tokens). `meeting_url`: TONGPAN_MEETING_URL, a
+    template of the online-meeting link with `{county}`, `{community}`,
+    `{activity}` and `{key}` (a keyed hash of the activity, so rooms cannot be
+    guessed from codes). `refresh`: how often clients should refetch
+    (TONGPAN_FEED_REFRESH_MINUTES).
+    """
+
+    secret: str | None = None
+    meeting_url: str = DEFAULT_MEETING_URL
+    refresh: timedelta = DEFAULT_REFRESH
+
+    @classmethod
+    def from_env(cls) -> FeedConfig:
+        minutes = os.environ.get("TONGPAN_FEED_REFRESH_MINUTES")
+        return cls(
+            secret=os.environ.get("TONGPAN_FEED_SECRET") or None,
+            meeting_url=os.environ.get("TONGPAN_MEETING_URL") or DEFAULT_MEETING_URL,
+            refresh=timedelta(minutes=int(minutes)) if minutes else DEFAULT_REFRESH,
+        )

@@ -1,0 +1,50 @@
+"""Tables of the feed layer: rendered feeds with their per-event state, and the server secret.
+
+A feed is rendered at publication and served as stored bytes, so a request never
+renders anything. The per-UID state that SEQUENCE, LAST-MODIFIED and cancelled
+events need lives beside the bytes in one compressed blob per feed: a county
+holds millions of dated occurrences, far too many to write as rows on every
+publication, and the state is only ever read and written whole, with its feed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.models import CODE, Base
+
+KIND_NAMES = {"teacher": "教师", "class": "班级", "campus": "校区", "community": "教共体"}  # the kinds of feed
+
+
+class ServerSecret(Base):
+    """Secrets generated once and shared by every process through the database they all use."""
+
+    __tablename__ = "server_secret"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Feed(Base):
+    """One subscribable calendar: its owner, its token hash, its bytes and its event state."""
+
+    __tablename__ = "feed"
+    __table_args__ = (UniqueConstraint("kind", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    code: Mapped[str] = mapped_column(CODE)
+    community_code: Mapped[str] = mapped_column(CODE, index=True)
+    owner_name: Mapped[str] = mapped_column(String(200))
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    etag: Mapped[str] = mapped_column(String(80))
+    modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Column order matters on SQLite, which reads a row's large values through
+    # overflow pages in order: publishing reads only the state, serving mostly
+    # the gzip, so the largest value (a campus feed can be megabytes) goes last.
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    body_gzip: Mapped[bytes] = mapped_column(LargeBinary)
+    body: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,235 @@
+"""From a plan's weekly pattern and the school calendar to the dated events of every feed.
+
+A plan says what happens on a weekday; the school calendar says which dates are
+school days and which weekday's timetable each follows (a make-up Saturday
+follows, say, Wednesday). Each feed sees an activity from where its owner is:
+a remote class and its assistant see the co-teaching lesson at their own
+campus and by their own bell, so the same activity can have different times and
+places in different feeds. Everything an event shows apart from its date is
+fixed per weekly slot, which is what lets a county's millions of occurrences be
+rendered from a few thousand templates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from calendars.render import EventContent, template
+from scheduler.dataset.schema import Dataset
+from scheduler.school_calendar import SchoolDay
+
+ONLINE = "online"
+
+FeedKey = tuple[str, str]  # (kind, code): ("teacher", "T0001"), ("class", ...), ("campus", ...), ("community", ...)
+
+KIND_LABELS = {"coteach": "【同步课堂】", "research": "【联合教研】"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One place and clock time of an activity, with the classes in that room and who is there."""
+
+    campus: str
+    start: str
+    end: str
+    classes: tuple[str, ...]
+    roles: tuple[tuple[str, str], ...]  # (teacher code, teach | lead | assist | attend)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One entry of a plan's `activities`, its lead (or only) segment first."""
+
+    kind: str
+    code: str
+    subject: str
+    day: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(c for s in self.segments for c in s.classes)
+
+    @property
+    def teacher_codes(self) -> tuple[str, ...]:
+        return tuple(t for s in self.segments for t, _ in s.roles)
+
+    @property
+    def teachers_value(self) -> tuple[str, ...]:
+        """X-TONGPAN-TEACHERS: the lead first, then `assistant=` codes for co-teaching."""
+        return tuple(f"assistant={t}" if role == "assist" else t
+                     for s in self.segments for t, role in s.roles)
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> Activity:
+        kind = entry["kind"]
+        if kind == "coteach":
+            remotes = entry.get("remote", [])
+            remote_classes = {r["class"] for r in remotes}
+            lead_classes = tuple(c for c in entry["classes"] if c not in remote_classes)
+            segments = (Segment(entry["campus"], entry["start"], entry["end"], lead_classes,
+                                tuple((t, "lead") for t in entry["teachers"])),
+                        *(Segment(r["campus"], r["start"], r["end"], (r["class"],),
+                                  ((r["assistant"], "assist"),) if r.get("assistant") else ())
+                          for r in remotes))
+        else:
+            role = "teach" if kind == "lesson" else "attend"
+            segments = (Segment(entry["campus"], entry["start"], entry["end"], tuple(entry["classes"]),
+                                tuple((t, role) for t in entry["teachers"])),)
+        return cls(kind, entry["code"], entry["subject"], entry["day"], segments)
+
+
+@dataclass(frozen=True)
+class WeeklyEvent:
+    """What one feed shows of one activity on every school day that follows `day`."""
+
+    feed: FeedKey
+    uid_prefix: str  # "{kind}.{activity-code}"
+    start: str  # HHMM, the feed's own local start
+    end: str
+    content: EventContent
+
+
+class Occurrence(NamedTuple):
+    """One dated event of one feed; times are local `YYYYMMDDTHHMMSS` in the county timezone.
+
+    A named tuple, not a dataclass: a county publishes millions of them.
+    """
+
+    uid: str
+    start: str
+    end: str
+    template: str  # the rendered fixed lines of its EventContent
+
+
+class Directory:
+    """Names and memberships one community's feeds need, looked up once per publication."""
+
+    def __init__(self, ds: Dataset, community: str) -> None:
+        found = [c for c in ds.communities if c.code == community]
+        if not found:
+            raise LookupError(f"没有教共体 {community}")
+        self.community = found[0]
+        self.county = ds.county.code
+        self.timezone = ds.county.timezone
+        schools = {self.community.core_school, *self.community.members}
+        self.subjects = {s.code: s.name for s in ds.subjects}
+        self.campuses = {c.code: c.name for s in ds.schools for c in s.campuses}
+        self.teachers = {t.code: t.name for t in ds.teachers}
+        self.classes = {c.code: c.name for c in ds.classes}
+        self.groups = {g.code: g.name for g in ds.research_groups}
+        campus_names = {c.code: c.name for s in ds.schools if s.code in schools for c in s.campuses}
+        self.owners: dict[FeedKey, str] = {
+            **{("teacher", t.code): t.name for t in ds.teachers if t.school in schools},
+            **{("class", c.code): f"{c.name}（{campus_names[c.campus]}）"
+               for c in ds.classes if c.campus in campus_names},
+            **{("campus", code): name for code, name in campus_names.items()},
+            ("community", self.community.code): self.community.name,
+        }
+
+    def subject(self, code: str) -> str:
+        """The short name teachers use: `艺术·音乐` reads `音乐` in a title."""
+        return self.subjects.get(code, code).rsplit("·", 1)[-1]
+
+    def place(self, campus: str) -> str:
+        return "线上" if campus == ONLINE else self.campuses.get(campus, campus)
+
+    def group_title(self, code: str) -> str:
+        """`低段数学联合教研` reads `低段数学` after the 【联合教研】 label."""
+        name = self.groups.get(code, code)
+        return name.removesuffix("联合教研") or name
+
+
+def _summary(d: Directory, a: Activity) -> str:
+    if a.kind == "research":
+        return KIND_LABELS["research"] + d.group_title(a.code)
+    names = [d.classes.get(c, c) for c in a.classes]
+    if a.kind == "coteach":
+        return f"{KIND_LABELS['coteach']}{d.subject(a.subject)} · {names[0]}→{'、'.join(names[1:])}"
+    return f"{d.subject(a.subject)} · {'、'.join(names)}"
+
+
+def _description(d: Directory, a: Activity, url: str | None) -> str:
+    """Who and where, in Chinese, for the people reading the event in their calendar app."""
+    def who(t: str) -> str:
+        return d.teachers.get(t, t)
+
+    if a.kind == "lesson":
+        lines = [f"任课教师：{'、'.join(who(t) for t in a.teacher_codes)}"]
+    elif a.kind == "coteach":
+        lines = [f"{'主讲' if role == 'lead' else '助教'}：{who(t)}（{'、'.join(d.classes.get(c, c) for c in s.classes)}，"
+                 f"{d.place(s.campus)}）" for s in a.segments for t, role in s.roles]
+    else:
+        lines = [f"教研组：{d.groups.get(a.code, a.code)}", f"地点：{d.place(a.segments[0].campus)}",
+                 f"参加教师：{'、'.join(who(t) for t in a.teacher_codes)}"]
+    if url:
+        lines.append(f"线上会议：{url}")
+    return "\n".join(lines)
+
+
+Shown = list[tuple[Segment, str | None]]  # the segments a feed shows at one start, with the owner's role
+
+
+def _appearances(a: Activity, owners: dict[FeedKey, str]) -> dict[tuple[FeedKey, str], Shown]:
+    """Which feeds show the activity, at which own start, from which segments (and in which role).
+
+    Segments of one activity that meet in one feed at one start (two classes of
+    a campus joining the same co-teaching lesson) become one event there.
+    """
+    seen: dict[tuple[FeedKey, str], Shown] = defaultdict(list)
+
+    def show(feed: FeedKey, segment: Segment, role: str | None = None) -> None:
+        if feed in owners:
+            seen[feed, segment.start].append((segment, role))
+
+    for segment in a.segments:
+        for teacher, role in segment.roles:
+            show(("teacher", teacher), segment, role)
+        for cls in segment.classes:
+            show(("class", cls), segment)
+        if segment.campus != ONLINE:
+            show(("campus", segment.campus), segment)
+    return seen
+
+
+def weekly_events(d: Directory, activities: Iterable[dict[str, Any]],
+                  meeting_link: Callable[[str], str]) -> dict[str, list[WeeklyEvent]]:
+    """Every feed's view of a plan's weekly pattern, by weekday (`mon` … `sun`)."""
+    community_feed: FeedKey = ("community", d.community.code)
+    by_day: dict[str, list[WeeklyEvent]] = defaultdict(list)
+    for entry in activities:
+        a = Activity.of(entry)
+        online = a.kind == "coteach" or (a.kind == "research" and a.segments[0].campus == ONLINE)
+        url = meeting_link(a.code) if online else None
+        summary, description = _summary(d, a), _description(d, a, url)
+        appearances = _appearances(a, d.owners)
+        if a.kind != "lesson":
+            appearances[community_feed, a.segments[0].start] = [(a.segments[0], None)]
+        for (feed, start), shown in appearances.items():
+            campuses = list(dict.fromkeys(s.campus for s, _ in shown))
+            content = EventContent(
+                summary=summary, location="、".join(d.place(c) for c in campuses), description=description,
+                url=url, kind=a.kind, community=d.community.code, campus=campuses[0], subject=a.subject,
+                classes=a.classes, teachers=a.teachers_value, role=shown[0][1])
+            end = max(s.end for s, _ in shown)
+            by_day[a.day].append(WeeklyEvent(feed, f"{a.kind}.{a.code}", start.replace(":", ""),
+                                             end.replace(":", ""), content))
+    return by_day
+
+
+def dated_occurrences(weekly: dict[str, list[WeeklyEvent]], days: Iterable[SchoolDay],
+                      county: str) -> dict[FeedKey, list[Occurrence]]:
+    """Each feed's dated events over a term: nothing on a day off, a make-up day as the weekday it follows."""
+    suffix = f"@{county}.tongpan"
+    rendered = {day: [(w.feed, w.uid_prefix, w.start, w.end, template(w.content)) for w in events]
+                for day, events in weekly.items()}
+    feeds: dict[FeedKey, list[Occurrence]] = defaultdict(list)
+    for day in days:
+        ymd = day.date.strftime("%Y%m%d")
+        for feed, prefix, start, end, text in rendered.get(day.follows, ()):
+            feeds[feed].append(Occurrence(f"{prefix}.{ymd}.{start}{suffix}", f"{ymd}T{start}00",
+                                          f"{ymd}T{end}00", text))
+    return feeds

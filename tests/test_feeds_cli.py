@@ -1,0 +1,121 @@
+"""`tongpan publish`, `feeds list/reissue`, `export ics`, and Mozilla's ical.js reading what they wrote."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import recurring_ical_events
+from icalendar import Calendar
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from calendars.models import Feed
+from conftest import missing_service
+from feeds_support import (
+    COMMUNITY, TERM, TERM_SPAN, People, base_plan, dataset, expected_counts, load, stored_feeds,
+)
+from scheduler.db import transaction
+from scheduler.plans import store_plan
+from scheduler.solver import solve
+from tongpan.cli import app
+
+runner = CliRunner()
+JS = Path(__file__).parent / "js"
+PUBLIC = "https://rili.example.cn"
+
+
+def tongpan(engine: Engine, *args: str) -> Any:
+    env = {"TONGPAN_DATABASE_URL": engine.url.render_as_string(hide_password=False), "TONGPAN_PUBLIC_URL": PUBLIC}
+    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+def ical_js(files: list[Path]) -> list[dict[str, Any]]:
+    """What ical.js makes of the files: per file its events, parse errors and floating times."""
+    node = shutil.which("node")
+    if node is None or not (JS / "node_modules" / "ical.js").is_dir():
+        missing_service("Node.js with ical.js in tests/js", "make tests/js/node_modules/.installed")
+    done = subprocess.run([node, str(JS / "parse.mjs"), *map(str, files)], capture_output=True, text=True,
+                          check=True, timeout=120)
+    return json.loads(done.stdout)
+
+
+def _store(engine: Engine, activities: list[dict[str, Any]]) -> None:
+    with transaction(engine) as session:
+        store_plan(session, COMMUNITY, TERM, {"activities": activities})
+
+
+def test_publish_list_reissue_export_and_ical_js(engine: Engine, tmp_path: Path) -> None:
+    load(engine)
+    _store(engine, base_plan())
+    published = tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM)
+    assert published.exit_code == 0 and "第 1 版" in published.output
+    feeds = stored_feeds(engine)
+
+    listed = tongpan(engine, "feeds", "list", "--community", COMMUNITY, "--json")
+    rows = json.loads(listed.stdout)
+    assert {(r["kind"], r["code"]) for r in rows} == set(feeds)
+    tokens = {r["https"].removeprefix(f"{PUBLIC}/feeds/").removesuffix(".ics") for r in rows}
+    assert len(tokens) == len(rows) and all(len(t) == 32 for t in tokens)
+    teacher = next(r for r in rows if r["code"] == People.yw)
+    assert teacher["owner"] == next(t.name for t in dataset().teachers if t.code == People.yw)
+    assert teacher["webcal"] == teacher["https"].replace("https://", "webcal://")
+    with transaction(engine) as session:
+        hashes = set(session.scalars(select(Feed.token_hash)))
+    assert hashes == {hashlib.sha256(t.encode()).hexdigest() for t in tokens}  # only hashes are stored
+
+    reissued = tongpan(engine, "feeds", "reissue", "--teacher", People.yw)
+    assert reissued.exit_code == 0 and teacher["https"] not in reissued.stdout
+    again = json.loads(tongpan(engine, "feeds", "list", "--community", COMMUNITY, "--json").stdout)
+    assert next(r for r in again if r["code"] == People.yw)["https"] in reissued.stdout
+    assert [r for r in again if r["code"] != People.yw] == [r for r in rows if r["code"] != People.yw]
+
+    out = tmp_path / "ics"
+    assert tongpan(engine, "export", "ics", "--community", COMMUNITY, "--out", str(out)).exit_code == 0
+    files = sorted(out.iterdir())
+    assert {f.name for f in files} == {f"{kind}-{code}.ics" for kind, code in feeds}
+    assert all(f.read_bytes() == feeds[tuple(f.stem.split("-", 1))][1] for f in files)  # type: ignore[index]
+    reports = ical_js(files)
+    assert [r for r in reports if r["errors"] or r["floating"]] == []
+    assert sum(r["events"] for r in reports) == sum(len(Calendar.from_ical(b).walk("VEVENT")) for _, b in
+                                                    feeds.values())
+
+
+def test_cli_errors(engine: Engine) -> None:
+    load(engine)
+    missing = tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM)
+    assert missing.exit_code == 2 and "没有任何版本" in missing.output
+    assert tongpan(engine, "feeds", "list", "--community", COMMUNITY).exit_code == 2
+    assert tongpan(engine, "feeds", "reissue", "--teacher", People.yw, "--class", "x").exit_code == 2
+    _store(engine, base_plan())
+    assert tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM, "--version", "7").exit_code == 2
+
+
+@cache
+def solver_plan() -> dict[str, Any]:
+    return solve(dataset(), COMMUNITY, TERM, time_limit=3, workers=2)
+
+
+def test_a_solver_plan_reads_back_in_every_parser(engine: Engine, tmp_path: Path) -> None:
+    load(engine)
+    plan = solver_plan()
+    with transaction(engine) as session:
+        store_plan(session, COMMUNITY, TERM, plan)
+    assert tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM).exit_code == 0
+    feeds = stored_feeds(engine)
+    want = expected_counts(plan["activities"])
+    teacher = plan["activities"][0]["teachers"][0]
+    for key in (("community", COMMUNITY), ("class", "DQ-S003-A-3-1"), ("teacher", teacher)):
+        occurrences = recurring_ical_events.of(Calendar.from_ical(feeds[key][1])).between(*TERM_SPAN)
+        assert len(occurrences) == want[key], key
+    out = tmp_path / "ics"
+    tongpan(engine, "export", "ics", "--community", COMMUNITY, "--out", str(out))
+    reports = {Path(r["file"]).stem: r for r in ical_js(sorted(out.iterdir()))}
+    assert [r for r in reports.values() if r["errors"] or r["floating"]] == []
+    assert {name: r["events"] for name, r in reports.items() if r["events"]} == {
+        f"{kind}-{code}": n for (kind, code), n in want.items()}

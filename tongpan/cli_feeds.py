@@ -1,0 +1,139 @@
+"""Commands of the feed layer: publish, serve, feeds list/reissue, export ics.
+
+Addresses are printed here on purpose (an admin hands them to teachers); they
+are never written to a log.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from calendars.config import FeedConfig
+from calendars.export import export_feeds
+from calendars.models import KIND_NAMES
+from calendars.publish import PublishError, publish
+from calendars.tokens import FeedAddress, community_addresses, reissue
+from scheduler.db import transaction
+from scheduler.plans import PlanNotFound
+from scheduler.school_calendar import CalendarError
+from tongpan.settings import Settings
+
+feeds_app = typer.Typer(help="Calendar feed addresses.", no_args_is_help=True)
+
+
+def _cli():  # type: ignore[no-untyped-def]
+    """The main CLI module (imported late: it imports this module while it is being built)."""
+    from tongpan import cli
+
+    return cli
+
+
+def publish_command(
+    community: Annotated[str, typer.Option("--community", help="Community code.")],
+    term: Annotated[str, typer.Option("--term", help="Term code, e.g. 2026-1.")],
+    version: Annotated[int | None, typer.Option("--version", help="Plan version (default: the latest).")] = None,
+) -> None:
+    """Publish a ready plan version and re-render the calendar feeds it affects, in one transaction."""
+    cli = _cli()
+    try:
+        with transaction(cli.engine()) as session:
+            result = publish(session, community, term, version)
+    except (PlanNotFound, PublishError) as exc:
+        raise cli.fail(str(exc)) from None
+    except CalendarError as exc:
+        raise cli.fail(f"学期 {term}：{exc}") from None
+    replaced = f"（替代第 {result.previous_version} 版）" if result.previous_version else ""
+    cli.out.print(f"已发布教共体 {community} 学期 {term} 第 {result.version} 版{replaced}：日历订阅 "
+                  f"{result.feeds_changed} 个已更新，{result.feeds_unchanged} 个无变化", highlight=False)
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve calendar feeds (/feeds/{token}.ics), subscribe pages (/s/{token}) and /healthz."""
+    import uvicorn
+
+    _cli().engine()  # refuse to start on a missing or outdated schema
+    uvicorn.run("tongpan.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
+
+
+def _address_row(address: FeedAddress, base: str) -> dict[str, str]:
+    return {"kind": address.kind, "code": address.code, "owner": address.owner,
+            "https": address.https(base), "webcal": address.webcal(base), "page": address.page(base)}
+
+
+@feeds_app.command("list")
+def feeds_list(
+    community: Annotated[str, typer.Option("--community", help="Community code.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Print every feed of a community with its owner and its https and webcal addresses."""
+    cli = _cli()
+    with transaction(cli.engine()) as session:
+        addresses = community_addresses(session, community, FeedConfig.from_env())
+    if not addresses:
+        raise cli.fail(f"教共体 {community} 还没有发布过日历，请先 tongpan publish")
+    base = Settings.from_env().public_url
+    rows = [_address_row(a, base) for a in addresses]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"教共体 {community} 的日历订阅（{len(rows)} 个）")
+    for column in ("类型", "对象", "https 地址", "webcal 地址"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(KIND_NAMES[row["kind"]], f"{row['owner']}（{row['code']}）", row["https"], row["webcal"])
+    cli.out.print(table)
+
+
+@feeds_app.command("reissue")
+def feeds_reissue(
+    teacher: Annotated[str | None, typer.Option("--teacher", help="Teacher code.")] = None,
+    class_: Annotated[str | None, typer.Option("--class", help="Class code.")] = None,
+    campus: Annotated[str | None, typer.Option("--campus", help="Campus code.")] = None,
+    community: Annotated[str | None, typer.Option("--community", help="Community code.")] = None,
+) -> None:
+    """Revoke a feed's address (it answers 404 from now on) and print the new one."""
+    cli = _cli()
+    chosen = [(kind, code) for kind, code in (("teacher", teacher), ("class", class_), ("campus", campus),
+                                              ("community", community)) if code]
+    if len(chosen) != 1:
+        raise cli.fail("请指定且只指定一个：--teacher、--class、--campus 或 --community")
+    kind, code = chosen[0]
+    with transaction(cli.engine()) as session:
+        address = reissue(session, kind, code, FeedConfig.from_env())
+    if address is None:
+        raise cli.fail(f"{KIND_NAMES[kind]} {code} 还没有日历订阅（所在教共体尚未发布）")
+    base = Settings.from_env().public_url
+    cli.out.print(f"已重新生成{KIND_NAMES[kind]} {address.owner}（{code}）的订阅地址，旧地址已失效：",
+                  highlight=False)
+    typer.echo(address.https(base))
+    typer.echo(address.webcal(base))
+
+
+def export_ics(
+    community: Annotated[str, typer.Option("--community", help="Community code.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write {kind}-{code}.ics into.")],
+) -> None:
+    """Write every feed of a community as published, one file per feed."""
+    cli = _cli()
+    with transaction(cli.engine()) as session:
+        written = export_feeds(session, community, out_dir)
+    if not written:
+        raise cli.fail(f"教共体 {community} 还没有发布过日历，请先 tongpan publish")
+    cli.out.print(f"已写入 {len(written)} 个日历文件到 {out_dir}", highlight=False)
+
+
+def register(app: typer.Typer, export_app: typer.Typer) -> None:
+    app.command("publish")(publish_command)
+    app.command("serve")(serve)
+    app.add_typer(feeds_app, name="feeds")
+    export_app.command("ics")(export_ics)
