@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from scheduler.db import make_engine
 from tongpan.settings import Settings
-from tongpan.web import feeds
+from tongpan.web import api, feeds
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.include_router(feeds.router)
     feeds.redact_access_log()
+    app.include_router(api.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
