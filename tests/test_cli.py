@@ -122,11 +122,21 @@ def test_generate_county_is_reproducible(tmp_path: Path) -> None:
     assert len(json.loads(a.read_text(encoding="utf-8"))["communities"]) == 2
 
 
-def test_demo_prints_summary(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--communities", "2"])
+def test_demo_solves_publishes_and_exports_every_community(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--dir", str(demo), "--communities", "2", "--time-limit", "3"],
+                           env={"TONGPAN_PUBLIC_URL": "https://rili.example.cn"})
     assert result.exit_code == 0, result.output
     assert "示例县概况" in result.stdout and "上课日" in result.stdout
-    assert (tmp_path / "demo" / "tongpan.db").exists()
+    assert (demo / "tongpan.db").exists()
+    assert result.stdout.count("已完成 · 已发布第 1 版") == 2
+    assert result.stdout.count("https://rili.example.cn/feeds/") == 4  # teacher, class, campus, community
+    communities = sorted(p.name for p in (demo / "feeds").iterdir())
+    assert len(communities) == 2
+    for community in communities:
+        kinds = {p.name.split("-", 1)[0] for p in (demo / "feeds" / community).glob("*.ics")}
+        assert kinds == {"teacher", "class", "campus", "community"}
+        assert all(p.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n") for p in (demo / "feeds" / community).iterdir())
 
 
 def test_template_imports_and_workbook_errors_name_sheet_row_column(url: str, tmp_path: Path) -> None:

@@ -176,11 +176,14 @@ def generate_county_command(
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo database and files go.")] = Path("demo"),
     communities: Annotated[int, typer.Option("--communities", min=1)] = 3,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="Solver seconds per community.")] = 10,
 ) -> None:
-    """Generate a small county into a fresh SQLite database, import it and print a summary."""
+    """Generate a small county into a fresh SQLite database, import it, solve and publish every
+    community in this process, and export the calendar feeds."""
     from tongpan.demo import run_demo
 
-    run_demo(directory, communities, out)
+    if not run_demo(directory, communities, out, time_limit=time_limit):
+        raise fail("有教共体的任务未成功，见上方信息", 1)
 
 
 def _register_plugins() -> None:

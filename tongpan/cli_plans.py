@@ -1,0 +1,149 @@
+"""Commands of the plan layer: solve, check, and export plan.
+
+`tongpan solve` runs in the foreground of this process (no job table, no
+publication): it is the admin's tool to try a dataset change and look at the
+result before anything reaches teachers. `tongpan regenerate` is the job that
+also publishes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from scheduler.check import Violation, check_plan
+from scheduler.dataset.schema import Dataset
+from scheduler.dataset.store import load_dataset
+from scheduler.db import transaction
+from scheduler.planning import PlanningError, solve_and_store
+from scheduler.plans import PlanNotFound, find_version, plan_document
+from tasks.config import Limits
+
+EXIT_VIOLATIONS = 1
+
+PHASE_NAMES = {"staffing": "分配任课", "timetable": "排时间表"}
+
+CommunityOption = Annotated[str, typer.Option("--community", help="Community code.")]
+TermOption = Annotated[str, typer.Option("--term", help="Term code, e.g. 2026-1.")]
+VersionOption = Annotated[int | None, typer.Option("--version", help="Plan version (default: the latest).")]
+
+
+def _cli():  # type: ignore[no-untyped-def]
+    """The main CLI module (imported late: it imports this module while it is being built)."""
+    from tongpan import cli
+
+    return cli
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def progress_line(report: dict[str, Any]) -> str:
+    """One line per solver report: phase, best objective, bound, elapsed."""
+    phase = PHASE_NAMES.get(report["phase"], report["phase"])
+    return (f"[{report['elapsed']:7.1f} 秒] {phase}：目标值 {_number(report.get('objective'))}，"
+            f"下界 {_number(report.get('bound'))}")
+
+
+def print_violations(violations: list[Violation]) -> None:
+    out = _cli().out
+    for v in violations:
+        out.print(f"规则 {v.rule}：{v.message}", highlight=False, markup=False)
+
+
+def _print_unmet(unmet: list[dict[str, Any]]) -> None:
+    table = Table(title=f"未能安排的课（{sum(int(u['periods']) for u in unmet)} 节）")
+    for column in ("班级", "学科", "节数", "原因"):
+        table.add_column(column, overflow="fold")
+    for u in unmet:
+        table.add_row(u["class"], u["subject"], str(u["periods"]), u["reason"])
+    _cli().out.print(table)
+
+
+def solve_command(
+    community: CommunityOption,
+    term: TermOption,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", min=1, help="Solver seconds (default: TONGPAN_SOLVER_TIME_LIMIT or 60).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Solver threads (default: TONGPAN_SOLVER_WORKERS or 2).")] = None,
+) -> None:
+    """Solve a community's weekly plan from its published one, check it and store it as a new version."""
+    cli = _cli()
+    try:
+        limits = Limits.from_env()
+    except ValueError as exc:
+        raise cli.fail(str(exc)) from None
+    report = lambda r: cli.err.print(progress_line(r), highlight=False, markup=False)  # noqa: E731
+    try:
+        outcome = solve_and_store(cli.engine(), community, term,
+                                  time_limit=time_limit or limits.solver_seconds,
+                                  workers=workers or limits.solver_workers, progress=report)
+    except PlanningError as exc:
+        raise cli.fail(str(exc)) from None
+    plan, stats = outcome.plan, outcome.plan.stats
+    kinds = {kind: sum(1 for a in plan.activities if a["kind"] == kind) for kind in ("lesson", "coteach", "research")}
+    changed = (f"，与已发布方案相比变动 {stats['changed_vs_published']} 项"
+               if stats.get("changed_vs_published") is not None else "")
+    cli.out.print(f"教共体 {community} 学期 {term} 第 {plan.version} 版（{plan.status}）：课 {kinds['lesson']} 节，"
+                  f"同步课堂 {kinds['coteach']} 节，教研 {kinds['research']} 次；用时 {stats.get('solve_seconds')} 秒，"
+                  f"目标值 {_number(stats.get('objective'))}，下界 {_number(stats.get('bound'))}{changed}",
+                  highlight=False)
+    if plan.unmet:
+        _print_unmet(plan.unmet)
+    if outcome.violations:
+        print_violations(outcome.violations)
+        raise cli.fail(f"第 {plan.version} 版未通过独立校验（{len(outcome.violations)} 处），已标记为 failed，"
+                       "不能发布", EXIT_VIOLATIONS)
+
+
+def _stored_document(community: str, term: str, version: int | None, *,
+                     with_dataset: bool) -> tuple[dict[str, Any], Dataset | None]:
+    cli = _cli()
+    try:
+        with transaction(cli.engine()) as session:
+            document = plan_document(find_version(session, community, term, version))
+            dataset = load_dataset(session) if with_dataset else None
+    except PlanNotFound as exc:
+        raise cli.fail(str(exc)) from None
+    return document, dataset
+
+
+def check_command(community: CommunityOption, term: TermOption, version: VersionOption = None) -> None:
+    """Re-verify every hard rule of a stored plan against the dataset; print each violation."""
+    cli = _cli()
+    document, dataset = _stored_document(community, term, version, with_dataset=True)
+    if dataset is None:
+        raise cli.fail("数据库中还没有数据，请先 tongpan import")
+    violations = check_plan(dataset, document, community, term)
+    if violations:
+        print_violations(violations)
+        raise cli.fail(f"第 {document['version']} 版有 {len(violations)} 处违反硬性规则", EXIT_VIOLATIONS)
+    cli.out.print(f"第 {document['version']} 版通过校验：{len(document['activities'])} 项活动，"
+                  "没有违反任何硬性规则", highlight=False)
+
+
+def export_plan(
+    community: CommunityOption,
+    term: TermOption,
+    version: VersionOption = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
+) -> None:
+    """Write a stored plan version as tongpan-plan/1 JSON."""
+    document, _ = _stored_document(community, term, version, with_dataset=False)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if out_file is None:
+        typer.echo(text, nl=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+
+
+def register(app: typer.Typer, export_app: typer.Typer) -> None:
+    app.command("solve")(solve_command)
+    app.command("check")(check_command)
+    export_app.command("plan")(export_plan)
