@@ -24,8 +24,13 @@ tests/js/node_modules/.installed: tests/js/package.json
 test: $(BIN)/.installed tests/js/node_modules/.installed
 	$(BIN)/pytest -q
 
+# Each writes bench/results/*.json. solve.py takes about 8 minutes, county.py about
+# 25 (PostgreSQL and redis-server); feeds.py needs nginx and wrk (apt-get install -y nginx wrk).
 bench: $(BIN)/.installed
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/solve.py
+	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/county.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache

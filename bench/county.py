@@ -24,18 +24,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scheduler.db import make_engine, transaction  # noqa: E402
+from scheduler.db import make_engine, scratch_schema, transaction  # noqa: E402
 from scheduler.generate import generate_county  # noqa: E402
 from tasks.models import Job  # noqa: E402
 
@@ -74,14 +73,10 @@ def redis_server(directory: Path) -> Iterator[str]:
 @contextmanager
 def postgres_schema() -> Iterator[str]:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        with scratch_schema(admin, POSTGRES_URL, "bench") as url:
+            yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,22 +55,6 @@ def run_child(url: str, dataset: Path) -> dict[str, float]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def postgres_schema() -> tuple[str, object]:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{POSTGRES}?options=-csearch_path%3D{schema}", drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--communities", type=int, default=40)
@@ -93,10 +77,15 @@ def main() -> None:
         dataset = Path(directory) / "county.json"
         dataset.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         runs = {"sqlite": f"sqlite:///{Path(directory) / 'bench.db'}"}
-        drop = None
-        if not args.skip_postgres:
-            runs["postgresql"], drop = postgres_schema()
-        try:
+        with ExitStack() as cleanup:
+            if not args.skip_postgres:
+                from sqlalchemy import create_engine
+
+                from scheduler.db import scratch_schema
+
+                admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+                cleanup.callback(admin.dispose)
+                runs["postgresql"] = cleanup.enter_context(scratch_schema(admin, POSTGRES, "bench"))
             for name, url in runs.items():
                 result = run_child(url, dataset)
                 figures[name] = result
@@ -104,9 +93,6 @@ def main() -> None:
                 print(f"{name:11} import {result['import_seconds']:6.2f} s  "
                       f"re-import unchanged {result['reimport_unchanged_seconds']:6.2f} s  "
                       f"peak {result['peak_rss_mib']:7.1f} MiB  ({verdict}, target < {TARGET_SECONDS:.0f} s)")
-        finally:
-            if drop is not None:
-                drop()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"written {RESULTS.relative_to(ROOT)}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///tongpan.db"
@@ -73,3 +74,21 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+@contextmanager
+def scratch_schema(admin: Engine, base_url: str, prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema, dropped afterwards; yields `base_url` with its search_path set to it.
+
+    Tests and benchmarks share one database: a schema of their own per run
+    keeps parallel runs, and the leftovers of a crashed one, from colliding.
+    `admin` must be an AUTOCOMMIT engine on that database.
+    """
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -7,13 +7,12 @@ Each PostgreSQL test gets a schema of its own in database `test`, selected throu
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
-from scheduler.db import make_engine, upgrade
+from scheduler.db import make_engine, scratch_schema, upgrade
 
 POSTGRES_URL = os.environ.get("TONGPAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_SERVICES = os.environ.get("TONGPAN_REQUIRE_SERVICES") == "1"
@@ -42,14 +41,10 @@ def _postgres_admin() -> Engine:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     admin = _postgres_admin()
-    schema = f"tp_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        with scratch_schema(admin, POSTGRES_URL, f"tp_{os.getpid()}") as url:
+            yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
