@@ -9,10 +9,13 @@ also publishes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from scheduler.check import Violation, check_plan
@@ -50,6 +53,16 @@ def progress_line(report: dict[str, Any]) -> str:
             f"下界 {_number(report.get('bound'))}")
 
 
+@contextmanager
+def _progress_display(console: Console) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """On a terminal one live status line; in a log (CI, cron) one line per report."""
+    if not console.is_terminal:
+        yield lambda r: console.print(progress_line(r), highlight=False, markup=False)
+        return
+    with console.status("求解准备中…") as status:
+        yield lambda r: status.update(progress_line(r))
+
+
 def print_violations(violations: list[Violation]) -> None:
     out = _cli().out
     for v in violations:
@@ -79,11 +92,11 @@ def solve_command(
         limits = Limits.from_env()
     except ValueError as exc:
         raise cli.fail(str(exc)) from None
-    report = lambda r: cli.err.print(progress_line(r), highlight=False, markup=False)  # noqa: E731
     try:
-        outcome = solve_and_store(cli.engine(), community, term,
-                                  time_limit=time_limit or limits.solver_seconds,
-                                  workers=workers or limits.solver_workers, progress=report)
+        with _progress_display(cli.err) as report:
+            outcome = solve_and_store(cli.engine(), community, term,
+                                      time_limit=time_limit or limits.solver_seconds,
+                                      workers=workers or limits.solver_workers, progress=report)
     except PlanningError as exc:
         raise cli.fail(str(exc)) from None
     plan, stats = outcome.plan, outcome.plan.stats
