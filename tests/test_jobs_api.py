@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,9 @@ def test_a_second_trigger_returns_the_queued_job(site: dict[str, Any]) -> None:
     assert job["id"] == first.json()["job"]["id"]
     assert (job["state"], job["state_label"], job["phase_label"]) == ("queued", "排队中", "等待执行")
     assert job["triggered_by"].startswith("api:") and job["dispatched_at"] is not None
+    # Times carry their offset on SQLite too, which hands them back naive.
+    assert datetime.fromisoformat(job["created_at"]).utcoffset() == timedelta(0)
+    assert datetime.fromisoformat(job["dispatched_at"]).utcoffset() == timedelta(0)
     assert site["held"].sent == [job["id"]]
     assert client.get(f"/api/jobs/{job['id']}", headers=site["own"]).json() == job
 

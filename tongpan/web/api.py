@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from scheduler.db import transaction
+from scheduler.plans import aware
 from tasks.access import verify_token
 from tasks.config import Limits
 from tasks.dispatch import Dispatcher, dispatch_triggered, make_dispatcher
@@ -139,13 +140,19 @@ def openapi() -> dict[str, Any]:
                        description=__doc__)
 
 
+def _maybe_aware(moment: datetime | None) -> datetime | None:
+    """Times go out with their offset (UTC) whichever database gave them back."""
+    return aware(moment) if moment is not None else None
+
+
 def _out(session: Session, job: Job) -> JobOut:
     return JobOut(id=job.id, kind=job.kind, community=job.community_code, term=job.term_code,
                   state=job.state, state_label=STATE_LABELS[job.state], phase=job.phase,  # type: ignore[arg-type]
                   phase_label=PHASE_LABELS[job.phase], progress=job.progress, message=job.message,
                   detail=job.detail, attempts=job.attempts, triggered_by=job.triggered_by, worker=job.worker,
-                  created_at=job.created_at, dispatched_at=job.dispatched_at, started_at=job.started_at,
-                  heartbeat_at=job.heartbeat_at, finished_at=job.finished_at,
+                  created_at=aware(job.created_at), dispatched_at=_maybe_aware(job.dispatched_at),
+                  started_at=_maybe_aware(job.started_at), heartbeat_at=_maybe_aware(job.heartbeat_at),
+                  finished_at=_maybe_aware(job.finished_at),
                   plan_version=plan_version_number(session, job))
 
 
