@@ -146,6 +146,16 @@ def expected_counts(plan: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
     return want
 
 
+def check_format(body: bytes) -> None:
+    """CRLF only, folded at 75 octets without splitting a character, nothing before BEGIN:VCALENDAR."""
+    assert body.startswith(b"BEGIN:VCALENDAR\r\n") and body.endswith(b"END:VCALENDAR\r\n")
+    lines = body.split(b"\r\n")[:-1]
+    for line in lines:
+        assert b"\n" not in line and b"\r" not in line
+        assert len(line) <= 75, line
+        assert "\ufffd" not in line.decode("utf-8")  # strict decode: a split character would raise here
+
+
 def events(body: bytes) -> dict[str, Any]:
     """VEVENTs of a feed by UID."""
     return {str(e["UID"]): e for e in Calendar.from_ical(body).walk("VEVENT")}

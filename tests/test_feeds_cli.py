@@ -6,6 +6,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,9 @@ from typer.testing import CliRunner
 from calendars.models import Feed
 from conftest import missing_service
 from feeds_support import (
-    COMMUNITY, TERM, TERM_SPAN, People, base_plan, dataset, expected_counts, load, stored_feeds,
+    COMMUNITY, TERM, TERM_SPAN, People, base_plan, check_format, dataset, expected_counts, load, stored_feeds,
 )
-from scheduler.db import transaction
+from scheduler.db import make_engine, transaction, upgrade
 from scheduler.plans import store_plan
 from scheduler.solver import solve
 from tongpan.cli import app
@@ -119,3 +120,23 @@ def test_a_solver_plan_reads_back_in_every_parser(engine: Engine, tmp_path: Path
     assert [r for r in reports.values() if r["errors"] or r["floating"]] == []
     assert {name: r["events"] for name, r in reports.items() if r["events"]} == {
         f"{kind}-{code}": n for (kind, code), n in want.items()}
+
+
+def test_every_feed_of_a_solved_community_reads_back_with_its_dated_occurrences(tmp_path: Path) -> None:
+    """All feeds, campus feeds included, through icalendar and recurring-ical-events (ical.js reads them
+    above). Parsing does not depend on the database, so this runs once, on SQLite."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'feeds.db'}")
+    upgrade(engine)
+    load(engine)
+    plan = solver_plan()
+    with transaction(engine) as session:
+        store_plan(session, COMMUNITY, TERM, plan)
+    assert tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM).exit_code == 0
+    feeds = stored_feeds(engine)
+    want = expected_counts(plan["activities"])
+    assert {kind for kind, _ in feeds} == {"teacher", "class", "campus", "community"}
+    for key, (_, body) in feeds.items():
+        check_format(body)
+        occurrences = recurring_ical_events.of(Calendar.from_ical(body)).between(*TERM_SPAN)
+        assert len(occurrences) == want[key], key
+        assert not [o for o in occurrences if date(2026, 10, 1) <= o.decoded("DTSTART").date() <= date(2026, 10, 7)]

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from calendars.publish import refresh_expired
 from feeds_support import (
-    BEFORE_TERM, COMMUNITY, LEAD_CLASS, REMOTE_B, REMOTE_C, TERM, TERM_SPAN, People, base_plan, dataset, events,
+    BEFORE_TERM, COMMUNITY, LEAD_CLASS, REMOTE_B, REMOTE_C, TERM, TERM_SPAN, People, base_plan, check_format, dataset,
+    events,
     expected_counts, load, moved, republish, store_and_publish, stored_feeds,
 )
 from scheduler.db import transaction
@@ -23,16 +24,6 @@ UID = re.compile(r"^(lesson|coteach|research)\.[A-Za-z0-9_.-]+\.(\d{8})\.(\d{4})
 def _active(body: bytes) -> list[object]:
     occurrences = recurring_ical_events.of(Calendar.from_ical(body)).between(*TERM_SPAN)
     return [e for e in occurrences if str(e.get("STATUS")) != "CANCELLED"]
-
-
-def _check_format(body: bytes) -> None:
-    """CRLF only, folded at 75 octets without splitting a character, nothing before BEGIN:VCALENDAR."""
-    assert body.startswith(b"BEGIN:VCALENDAR\r\n") and body.endswith(b"END:VCALENDAR\r\n")
-    lines = body.split(b"\r\n")[:-1]
-    for line in lines:
-        assert b"\n" not in line and b"\r" not in line
-        assert len(line) <= 75, line
-        assert "\ufffd" not in line.decode("utf-8")  # strict decode: a split character would raise here
 
 
 def test_publish_renders_every_feed_with_the_dated_occurrences(engine: Engine) -> None:
@@ -48,7 +39,7 @@ def test_publish_renders_every_feed_with_the_dated_occurrences(engine: Engine) -
 
     want = expected_counts(plan)
     for key, (_, body) in feeds.items():
-        _check_format(body)
+        check_format(body)
         assert len(_active(body)) == want[key], key
         cal = Calendar.from_ical(body)
         assert {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")} == ({"Asia/Shanghai"} if want[key] else set())
