@@ -17,7 +17,11 @@ different campuses are related by clock time only:
 - a research meeting excludes every member's busy periods that clash with it.
 
 Unmet periods and missed meetings are not constraints but penalised slack,
-so the model is always feasible. Soft goals follow `weights.py`.
+so the model is always feasible. Soft goals follow `weights.py`. Redundant
+cuts (days a teacher must spend at a campus, lessons a day within a class's
+even share, a second away campus being a campus change) let the LP see what
+travel costs; with them CP-SAT proves the travellers' part (`travellers.py`)
+at the root.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ Literal = cp_model.IntVar
 class TimetableModel:
     """The CP-SAT model of one problem; `wish` (the published plan's placements) adds stability."""
 
-    def __init__(self, problem: Problem, wish: Assignment | None = None):
+    def __init__(self, problem: Problem, wish: Assignment | None = None, idle_gaps: bool = True):
+        """`idle_gaps` False leaves idle gaps out, for a part of the problem whose objective must
+        bound the whole's from below (`travellers.py`): idle gaps are the one goal that a
+        teacher's missing activities can raise rather than lower."""
         self.p = problem
         self.inst = problem.inst
         self.w = problem.inst.weights
@@ -50,7 +57,7 @@ class TimetableModel:
         self._coteaching()
         self._teachers()
         self._research()
-        self._soft()
+        self._soft(idle_gaps)
         self.model.minimize(sum(e for items in self.terms.values() for e in items) + self.fixed_cost)
 
     def _cost(self, key: str, expr: cp_model.LinearExprT) -> None:
@@ -60,7 +67,7 @@ class TimetableModel:
     # -- variables and counts ---------------------------------------------------
 
     def _variables(self) -> None:
-        p, model, w = self.p, self.model, self.w
+        p, model = self.p, self.model
         self.x = [{si: model.new_bool_var(f"x[{ti},{si}]") for si in p.lesson_slots[ti]}
                   for ti in range(len(p.teachings))]
         self.y = [{ri: model.new_bool_var(f"y[{ji},{ri}]") for ri in p.join_options[ji]}
@@ -191,6 +198,7 @@ class TimetableModel:
             mine = []
             for day, items in days.items():
                 here = [v for _, v in items]
+                change = None
                 if len(items) > 1:
                     limit = min(inst.max_campuses, len(items))
                     online = self.online_days.get((teacher, day))
@@ -210,6 +218,11 @@ class TimetableModel:
                     day_away = model.new_bool_var(f"away[{teacher},{day}]")
                     for v in away:
                         model.add_implication(v, day_away)
+                    # Cut: a second away campus that day is a campus change. Valid as a day
+                    # has at most two campuses (`change` is one Boolean for `sum(here) - 1`);
+                    # without it the LP covers fractions of two campuses by one day's travel.
+                    assert change is not None
+                    model.add(day_away + change >= sum(away))
                 mine.append(day_away)
                 self._cost("travel_day", day_away)
             if mine:
@@ -268,7 +281,7 @@ class TimetableModel:
 
     # -- soft goals -------------------------------------------------------------
 
-    def _soft(self) -> None:
+    def _soft(self, idle_gaps: bool) -> None:
         p, model, w, inst = self.p, self.model, self.w, self.inst
         per_day: dict[tuple[str, str, str], list[Literal]] = defaultdict(list)
         for ti, t in enumerate(p.teachings):
@@ -284,25 +297,62 @@ class TimetableModel:
                 per_day[j.class_, j.subject, s.day].append(var)
                 if j.subject in inst.morning_subjects and s.afternoon:
                     self._cost("afternoon_main", var)
-        for (class_, subject, _), vars_ in per_day.items():
-            days = len(inst.campuses[inst.classes[class_].campus].days)
-            cap = ceil(inst.demand[class_, subject] / days)
+        excesses: dict[tuple[str, str, str], cp_model.IntVar] = {}
+        for (class_, subject, day), vars_ in per_day.items():
+            cap = self._even_share(class_, subject)
             if len(vars_) > cap and w.spread:
-                excess = model.new_int_var(0, len(vars_) - cap, f"excess[{class_},{subject}]")
+                excess = excesses[class_, subject, day] = model.new_int_var(
+                    0, len(vars_) - cap, f"excess[{class_},{subject}]")
                 model.add(sum(vars_) - cap <= excess)
                 self._cost("spread", excess)
+        self._spread_days(excesses)
         for mi, meeting in enumerate(p.meetings):
             for wi, window in enumerate(meeting.windows):
                 if not window.preferred:
                     self._cost("research_time", self.m[mi][wi])
-        if w.idle_gap:
+        if w.idle_gap and idle_gaps:
             self._idle_gaps()
         if self.wish is not None:
             self._stability(self.wish)
 
+    def _even_share(self, class_: str, subject: str) -> int:
+        """Lessons of a class's subject a day that cost no `spread`: its even share of the week."""
+        days = len(self.inst.campuses[self.inst.classes[class_].campus].days)
+        return ceil(self.inst.demand[class_, subject] / days)
+
+    def _spread_days(self, excesses: dict[tuple[str, str, str], cp_model.IntVar]) -> None:
+        """Cut: a travelling teacher's lessons of one class's subject on a day fit the even share.
+
+        `lessons(t, class, subject, day) <= share * cw[t][day, campus] + excess[class, subject, day]`
+        holds in every solution (no lesson without the campus day; beyond the
+        share each lesson is excess). It ties `travel_day` to `spread`: the LP
+        alone packs a pool teacher's lessons into few days without seeing the
+        excess, and its bound misses the trade-off the real timetable pays.
+        """
+        p, model = self.p, self.model
+        if not self.w.spread:
+            return  # no excess variables: the share is no limit then
+        lessons: dict[tuple[str, str, str, str, str], list[Literal]] = defaultdict(list)
+        for ti, t in enumerate(p.teachings):
+            if t.teacher in self.cw:
+                campus = p.campus_of[ti]
+                for si, var in self.x[ti].items():
+                    lessons[t.teacher, t.class_, t.subject, p.slot(campus, si).day, campus].append(var)
+        for ji, j in enumerate(p.joinings):
+            if j.assistant in self.cw:
+                campus = self.inst.classes[j.class_].campus
+                for ri, var in self.y[ji].items():
+                    lessons[j.assistant, j.class_, j.subject, p.slot(campus, ri).day, campus].append(var)
+        for (teacher, class_, subject, day, campus), vars_ in lessons.items():
+            share = self._even_share(class_, subject)
+            if len(vars_) <= share:
+                continue  # the implications into cw already say it all
+            excess = excesses.get((class_, subject, day), 0)
+            model.add(sum(vars_) <= share * self.cw[teacher][day, campus] + excess)
+
     def _idle_gaps(self) -> None:
         """A free period between two busy ones of a teacher, per campus and half-day."""
-        p, model = self.p, self.model
+        model = self.model
         for teacher, busy in self.busy.items():
             for campus in {c for c, _ in busy}:
                 runs: dict[tuple[str, bool], list[Literal | None]] = defaultdict(list)

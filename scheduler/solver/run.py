@@ -6,6 +6,11 @@ optimality in well under a second and leave the rest. The constructive
 timetable and its check take a few seconds; CP-SAT polishes the timetable
 for the rest.
 
+Between construction and CP-SAT, the travelling teachers' part of the
+timetable is solved alone (`travellers.py`, a few seconds at most): its
+proven bound is the timetable's bound wherever the LP's is weaker, and its
+timetable gives a second constructive start, kept when it is cheaper.
+
 Phase 1 cannot see time, so it may give a pool teacher lessons that fit
 nowhere in the week (a campus too far for the breaks, say). If phase 2
 ends, or is a quarter through its time, with periods unplaced, the solve
@@ -40,11 +45,14 @@ from scheduler.solver.problem import Assignment, Problem
 from scheduler.solver.published import changed, published_staffing, published_wish
 from scheduler.solver.search import NoSolution, Progress, ProgressFn, SearchResult, run
 from scheduler.solver.staffing import Caps, Staffing, staff
+from scheduler.solver.travellers import travellers_first
 from scheduler.solver.unmet import TIMEOUT, reason
 
 STAFFING_SHARE = 0.15
 STAFFING_MAX = 40.0
 STAFFING_MIN = 6.0  # a few seconds are what 50-80 classes need, whatever the limit (up to a third of it)
+TRAVELLERS_SHARE = 0.1  # of the time left, at most, for the travelling teachers' part alone
+TRAVELLERS_MAX = 5.0  # seconds; a part of 50-80 classes' travellers proves optimal in one or two
 HINT_SHARE = 0.3  # of the time left, at most, for proving the constructed timetable and completing the hint
 REPAIR_AFTER = 0.25  # of the timetable's time, after which a timetable still short of periods re-staffs
 REPAIR_MIN_SECONDS = 2.0  # re-staffing is not worth starting with less time left
@@ -120,18 +128,33 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
     start = construct(problem, published_wish(seed, problem) if seed else None)
     model = TimetableModel(problem, published_wish(published, problem) if published else None)
     offset = staffing.result.objective if staffing.result and staffing.result.objective is not None else 0.0
-    hinted = model.hint(start, time_limit=max(1.0, (time_limit - report.elapsed()) * HINT_SHARE))
+    hint_time = max(1.0, (time_limit - report.elapsed()) * HINT_SHARE)
+    hinted = model.hint(start, time_limit=hint_time)
     constructed = report.elapsed()
     if hinted is not None:
         report.report("construct", hinted + offset, force=True)
+    built = [(constructed, hinted, start)]  # constructive timetables hinted in turn (None: not proven)
+    floor, travel = travellers_first(
+        problem, model, time_limit=min(TRAVELLERS_MAX, (time_limit - report.elapsed()) * TRAVELLERS_SHARE))
+    if seed is None and any(travel.lessons):  # also start from the travellers' own timetable
+        travelled = construct(problem, travel)
+        if _shortfall(problem, travelled) <= _shortfall(problem, start):
+            better = model.hint(travelled, time_limit=hint_time)
+            if better is not None and (hinted is None or better < hinted):
+                built.append((report.elapsed(), better, travelled))
+                report.report("construct", better + offset, force=True)
+                start, hinted = travelled, better
+            elif hinted is not None:
+                model.hint(start, time_limit=hint_time)  # the first start stays the hint
     left = time_limit - report.elapsed()
     result = run(model.model, phase="timetable", time_limit=left, workers=workers, progress=report,
-                 watch=model.unmet, offset=offset, lp_worker=True,
+                 watch=model.unmet, offset=offset, lp_worker=True, floor=floor,
                  give_up_after=left * REPAIR_AFTER if repair and staffing.result is not None else None)
     staffed_unmet = sum(staffing.unmet.values())
     plans = [(t, objective, staffed_unmet + short) for t, objective, short in result.solutions]
-    if hinted is not None or not result.found:  # the constructive timetable, valid on its own
-        plans.insert(0, (constructed, (hinted or 0.0) + offset, staffed_unmet + _shortfall(problem, start)))
+    if hinted is not None or not result.found:  # the constructive timetables, valid on their own
+        plans[:0] = [(t, (h or 0.0) + offset, staffed_unmet + _shortfall(problem, a))
+                     for t, h, a in built if h is not None or not result.found]
     placed = model.read(result.solver) if result.found else start
     return _Attempt(staffing, problem, model, result, start, placed, plans, constructed)
 

@@ -42,9 +42,10 @@ class Progress:
         self.callback({"phase": phase, "objective": objective, "bound": bound, "elapsed": round(now, 3)})
 
 
-def _bound(value: float) -> float:
-    """CP-SAT's bound, or 0 while it is weaker: every objective here is a sum of penalties >= 0."""
-    return max(0.0, value)
+def _bound(value: float, floor: float = 0.0) -> float:
+    """CP-SAT's bound, or `floor` while it is weaker: every objective here is a sum of penalties >= 0,
+    and a caller may know a higher bound proven elsewhere."""
+    return max(floor, value)
 
 
 class NoSolution(Exception):
@@ -68,22 +69,24 @@ class SearchResult:
 
 
 class _Recorder(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress, phase: str, watch: cp_model.LinearExprT, offset: float):
+    def __init__(self, progress: Progress, phase: str, watch: cp_model.LinearExprT, offset: float, floor: float):
         super().__init__()
-        self.progress, self.phase, self.watch, self.offset = progress, phase, watch, offset
+        self.progress, self.phase, self.watch, self.offset, self.floor = progress, phase, watch, offset, floor
         self.solutions: list[tuple[float, float, int]] = []
         self.bound: float | None = None
 
     def on_solution_callback(self) -> None:
         objective = self.objective_value + self.offset
         self.solutions.append((self.progress.elapsed(), objective, int(self.value(self.watch))))
-        self.progress.report(self.phase, objective, _bound(self.best_objective_bound) + self.offset,
+        self.progress.report(self.phase, objective, _bound(self.best_objective_bound, self.floor) + self.offset,
                              force=len(self.solutions) == 1)
+        if self.objective_value <= self.floor:  # optimal by the bound proven elsewhere
+            self.stop_search()
 
 
 def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int, progress: Progress,
         watch: cp_model.LinearExprT = 0, offset: float = 0.0, linearization: int | None = None,
-        lp_worker: bool = False, give_up_after: float | None = None) -> SearchResult:
+        lp_worker: bool = False, give_up_after: float | None = None, floor: float = 0.0) -> SearchResult:
     """Solve `model` within `time_limit` seconds; `watch` is evaluated on every solution.
 
     `offset` is added to objectives and bounds in reports, for phases whose
@@ -94,7 +97,10 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     worker that proves a bound on a timetable model, only ones that improve
     solutions. With `give_up_after`, the search stops at that many seconds
     if its best solution still has `watch` > 0, so the caller can change the
-    model rather than wait.
+    model rather than wait. `floor` is a lower bound of the objective proven
+    outside this model (before `offset`); the search stops when it reaches
+    it. It stays out of the model: `objective >= floor` as a constraint
+    slows CP-SAT's local search.
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
@@ -103,8 +109,8 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
         solver.parameters.linearization_level = linearization
     if lp_worker:
         solver.parameters.subsolvers.append("max_lp")
-    recorder = _Recorder(progress, phase, watch, offset)
-    solver.best_bound_callback = lambda bound: progress.report(phase, None, _bound(bound) + offset)
+    recorder = _Recorder(progress, phase, watch, offset, floor)
+    solver.best_bound_callback = lambda bound: progress.report(phase, None, _bound(bound, floor) + offset)
     stopped = threading.Event()
 
     def check() -> None:
@@ -125,7 +131,7 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     result = SearchResult(
         solver.status_name(status),
         solver.objective_value + offset if found else None,
-        _bound(solver.best_objective_bound) + offset if found else None,
+        _bound(solver.best_objective_bound, floor) + offset if found else None,
         seconds, solver, recorder.solutions, stopped.is_set())
     progress.report(phase, result.objective, result.bound, force=True)
     return result
@@ -142,6 +148,7 @@ def complete_hint(model: cp_model.CpModel, decisions: list[tuple[cp_model.IntVar
     hinted, and CP-SAT may still repair them).
     """
     probe = model.clone()
+    probe.clear_hints()  # a hint given before
     for var, value in decisions:
         probe.add_hint(var, value)
     solver = cp_model.CpSolver()
@@ -150,6 +157,7 @@ def complete_hint(model: cp_model.CpModel, decisions: list[tuple[cp_model.IntVar
     solver.parameters.num_workers = 1
     status = solver.solve(probe)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        model.clear_hints()
         for var, value in decisions:
             model.add_hint(var, value)
         return None

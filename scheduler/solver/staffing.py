@@ -339,7 +339,7 @@ class _Builder:
     # -- demand, assistants, loads, costs ---------------------------------------
 
     def demand(self) -> None:
-        model, inst, w = self.model, self.inst, self.w
+        model, inst = self.model, self.inst
         for unit, n in inst.demand.items():
             unmet = self.unmet[unit] = model.new_int_var(0, n, f"unmet[{unit}]")
             model.add(sum(self.q[unit].values()) + sum(self.covered[unit]) + unmet == n)
@@ -378,7 +378,6 @@ class _Builder:
 
     def wishes(self) -> None:
         """Unlocked staffing wishes, and the published plan's teachers (stability)."""
-        w = self.w
         for unit, teacher in self.inst.wished.items():
             if teacher in self.q.get(unit, {}):
                 self._cost("preference", (self.inst.demand[unit] - self.q[unit][teacher]))
@@ -406,7 +405,7 @@ class _Builder:
                 self._cost("staff_change", lost)
 
     def targets(self) -> None:
-        inst, model, w = self.inst, self.model, self.w
+        inst, model = self.inst, self.model
         targets = inst.community.targets
         by_subject: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
         on_subject: dict[str, list[cp_model.IntVar]] = defaultdict(list)
