@@ -5,7 +5,8 @@ down the job simply stays `queued` without `dispatched_at`, and the sweep (on
 worker start-up and every minute from beat) sends it once the broker is back.
 The sweep also resends running jobs that have been silent for longer than the
 broker's visibility timeout plus the lease: their worker is gone and so, most
-likely, is their message (a hard time limit acks it). Sending a job twice is
+likely, is their message (a hard time limit acks it); and queued jobs sent that
+long ago, whose message a broker restart may have lost. Sending a job twice is
 harmless: whoever claims it second finds it held or finished.
 """
 
@@ -78,12 +79,17 @@ def dispatch_triggered(engine: Engine, dispatcher: Dispatcher, triggered: Iterab
 
 
 def sweep(engine: Engine, dispatcher: Dispatcher, *, stale_after: float, undispatched_only: bool = True) -> int:
-    """Send every queued job no broker has (all queued jobs unless `undispatched_only`), and every
-    running job silent for `stale_after` seconds; returns how many were sent."""
+    """Send every queued job no broker has (all queued jobs unless `undispatched_only`), every queued
+    job sent more than `stale_after` seconds ago, and every running job silent that long; returns how
+    many were sent.
+
+    A queued job's message can be lost (a Redis restart without persistence); resending it once per
+    `stale_after` costs, at worst, a duplicate its claim drops.
+    """
     cutoff = now() - timedelta(seconds=stale_after)
     queued = Job.state == "queued"
     if undispatched_only:
-        queued = queued & Job.dispatched_at.is_(None)
+        queued = queued & or_(Job.dispatched_at.is_(None), Job.dispatched_at < cutoff)
     silent = ((Job.state == "running")
               & or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff)
               & or_(Job.dispatched_at.is_(None), Job.dispatched_at < cutoff))

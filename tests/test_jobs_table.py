@@ -159,7 +159,7 @@ class Recorder:
         self.sent.append((job_id, step))
 
 
-def test_sweep_sends_undispatched_and_orphaned_jobs_only(engine: Engine, county: list[str]) -> None:
+def test_sweep_sends_undispatched_orphaned_and_long_queued_jobs_only(engine: Engine, county: list[str]) -> None:
     down = Recorder(down=True)
     queued = trigger(engine, county[0], TERM, "test").job
     assert not dispatch(engine, down, queued.id)
@@ -178,6 +178,12 @@ def test_sweep_sends_undispatched_and_orphaned_jobs_only(engine: Engine, county:
     assert sweep(engine, up, stale_after=LIMITS.stale_after) == 1
     assert up.sent == [(sent.id, "solve")]
     assert sweep(engine, up, stale_after=LIMITS.stale_after) == 0  # resent just now
+    # A queued job sent that long ago may have lost its message with a broker restart: sent again, once.
+    _set(engine, queued.id, dispatched_at=long_ago)
+    up.sent.clear()
+    assert sweep(engine, up, stale_after=LIMITS.stale_after) == 1
+    assert up.sent == [(queued.id, "solve")]
+    assert sweep(engine, up, stale_after=LIMITS.stale_after) == 0
 
 
 def test_the_county_task_queues_one_job_per_community_even_with_the_broker_down(
