@@ -2,10 +2,15 @@
 
 CP-SAT improves a complete solution far faster than it finds one in a
 model of tens of thousands of Booleans, so phase 2 starts from this: the
-published plan's placements that are still valid (a re-solve then changes
-little), research meetings next (they block whole subject groups), then
-co-teaching lessons (lead and remote classes together), then the other
+published plan's meetings and co-teaching that are still valid (a re-solve
+then changes little), research meetings next (they block whole subject
+groups), then co-teaching lessons (lead and remote classes together), then
+the published plan's other lessons that are still valid, then the other
 lessons, most constrained teacher first, each at the cheapest free slot.
+Co-teaching goes before the published plan's other lessons because a remote
+class's bells may align with its lead's at only a few periods: published
+lessons of the remote class or its assistant must not take those first
+(moving a lesson costs far less than an unmet period).
 A lesson with no free slot gets one ejection try: the lesson blocking its
 class or teacher moves elsewhere if it can.
 
@@ -170,7 +175,13 @@ class _State:
         return False
 
     def place_coteach(self, ti: int) -> None:
-        """Lessons of a lead class, each with as many of its remote classes as can join it."""
+        """Lessons of a lead class, each with as many of its remote classes as can join it.
+
+        Seeded lessons (the published plan's) that no remote class could join
+        move to a slot where one can when a joining still falls short: the
+        published plan may predate the link, and a rural campus's bells may
+        align with the lead's at only a few periods.
+        """
         p = self.p
         joins = p.joins_of[ti]
         for ji in joins:  # lessons seeded from the published plan take their classes back first
@@ -179,28 +190,49 @@ class _State:
                         and self.join_ok(ji, ri)):
                     self.add(("y", ji, ri))
         for _ in range(p.teachings[ti].periods - len(self.result.lessons[ti])):
-            best = None
-            for si in p.lesson_slots[ti]:
-                if not self.lesson_ok(ti, si):
-                    continue
-                attach = []
-                for ji in joins:
-                    if len(self.result.joins[ji]) >= p.joinings[ji].periods:
-                        continue
-                    ri = next((r for r, l in p.join_options[ji].items() if l == si and self.join_ok(ji, r)), None)
-                    if ri is not None:
-                        attach.append((ji, ri))
-                score = (-len(attach), self.cost(ti, si), si)
-                if best is None or score < best[0]:
-                    best = (score, si, attach)
+            best = self.lead_slot(ti)
             if best is None:
                 self.place_lesson(ti)
+            else:
+                self.put_lead(ti, *best)
+        for si in sorted(self.result.lessons[ti]):
+            if all(len(self.result.joins[ji]) >= p.joinings[ji].periods for ji in joins):
+                return
+            if any(p.join_options[ji][ri] == si for ji in joins for ri in self.result.joins[ji]):
                 continue
-            _, si, attach = best
-            self.add(("x", ti, si))
-            for ji, ri in attach:
-                if self.join_ok(ji, ri):  # two joins of one class never share a slot
-                    self.add(("y", ji, ri))
+            self.remove(("x", ti, si))
+            best = self.lead_slot(ti)
+            if best is not None and best[1]:
+                self.put_lead(ti, *best)
+            else:
+                self.add(("x", ti, si))
+
+    def lead_slot(self, ti: int) -> tuple[int, list[tuple[int, int]]] | None:
+        """The free slot for a lead lesson that most short joinings can join, cheapest first,
+        with those (joining, remote slot) pairs; None when no slot is free."""
+        p = self.p
+        best = None
+        for si in p.lesson_slots[ti]:
+            if not self.lesson_ok(ti, si):
+                continue
+            attach = []
+            for ji in p.joins_of[ti]:
+                if len(self.result.joins[ji]) >= p.joinings[ji].periods:
+                    continue
+                ri = next((r for r, l in p.join_options[ji].items() if l == si and self.join_ok(ji, r)), None)
+                if ri is not None:
+                    attach.append((ji, ri))
+            score = (-len(attach), self.cost(ti, si), si)
+            if best is None or score < best[0]:
+                best = (score, si, attach)
+        return None if best is None else (best[1], best[2])
+
+    def put_lead(self, ti: int, si: int, attach: list[tuple[int, int]]) -> None:
+        """A lead lesson at `si` with the remote classes of `lead_slot`'s answer."""
+        self.add(("x", ti, si))
+        for ji, ri in attach:
+            if self.join_ok(ji, ri):  # two joins of one class never share a slot
+                self.add(("y", ji, ri))
 
     def place_meeting(self, mi: int) -> None:
         """The window that is preferred and takes the fewest member lesson slots."""
@@ -221,17 +253,24 @@ class _State:
             if self.meeting_ok(mi, wi):
                 self.add(("m", mi, wi))
 
-    def seed(self, wish: Assignment) -> None:
+    def seed(self, wish: Assignment, coteach: bool) -> None:
+        """The wish's placements that are still valid: its meetings and co-teaching (lead lessons
+        and remote classes) with `coteach`, else its other lessons."""
         p = self.p
-        for mi, windows in enumerate(wish.meetings):
-            for wi in sorted(windows):
-                if len(self.result.meetings[mi]) < p.meetings[mi].group.per_week and self.meeting_ok(mi, wi):
-                    self.add(("m", mi, wi))
+        if coteach:
+            for mi, windows in enumerate(wish.meetings):
+                for wi in sorted(windows):
+                    if len(self.result.meetings[mi]) < p.meetings[mi].group.per_week and self.meeting_ok(mi, wi):
+                        self.add(("m", mi, wi))
         for ti, slots in enumerate(wish.lessons):
+            if (ti in p.joins_of) != coteach:
+                continue
             for si in sorted(slots):
                 if (si in p.lesson_slots[ti] and len(self.result.lessons[ti]) < p.teachings[ti].periods
                         and self.lesson_ok(ti, si)):
                     self.add(("x", ti, si))
+        if not coteach:
+            return
         for ji, slots in enumerate(wish.joins):
             for ri in sorted(slots):
                 lead = p.joinings[ji].lead
@@ -243,11 +282,13 @@ class _State:
 def construct(problem: Problem, wish: Assignment | None = None) -> Assignment:
     state = _State(problem)
     if wish is not None:
-        state.seed(wish)
+        state.seed(wish, coteach=True)
     for mi in range(len(problem.meetings)):
         state.place_meeting(mi)
     for ti in sorted(problem.joins_of):
         state.place_coteach(ti)
+    if wish is not None:
+        state.seed(wish, coteach=False)
     inst = problem.inst
     spread = {t: len({problem.campus_of[i] for i, x in enumerate(problem.teachings) if x.teacher == t})
               for t in {x.teacher for x in problem.teachings}}

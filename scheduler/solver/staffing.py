@@ -449,11 +449,12 @@ class _Builder:
         The published plan is kept where it still fits: its requested links,
         its proposed links and its teachers' periods. Then most constrained
         units first: one teacher if one has room (the wished teacher, else a
-        local one with the least room that still fits, else the nearest from
-        another campus), else split over those with the most room. Requested
-        links run where their lead and an assistant have room; what still
-        finds no teacher joins a proposed link where one can take it; the
-        rest stays unmet.
+        local one with the least room that still fits, one who cannot assist a
+        remote class first, else the nearest from another campus), else split
+        over those with the most room. Requested links run where their lead
+        and an assistant have room; what still finds no teacher joins a
+        proposed link where one can take it, in part if no assistant has room
+        for all of it; the rest stays unmet.
         """
         inst, pub = self.inst, self.published
         spare = {t: self.capacity(t) for t in inst.teachers}
@@ -468,6 +469,12 @@ class _Builder:
                 return helpers[unit] if spare[helpers[unit]] >= periods else None
             ranked = sorted(pairs, key=lambda t: (t != pub.assistants.get(unit), -spare[t], t))
             return next((t for t in ranked if spare[t] >= periods), None)
+
+        def room(unit: Unit) -> int:
+            """Periods the unit's assistant, or its freest candidate, still has room for."""
+            if unit in helpers:
+                return spare[helpers[unit]]
+            return max((spare[t] for t in self.assist.get(unit, {})), default=0)
 
         def commit(unit: Unit, teacher: str, periods: int) -> None:
             helpers[unit] = teacher
@@ -495,6 +502,7 @@ class _Builder:
         wanted = {p: pub.joins.get(p.remote, {}).get(p.lead_class, 0) for p in self.proposals}
         later = {p.remote for p, k in wanted.items() if k}
         chosen_of: dict[Unit, dict[str, int]] = {}
+        assisting = {t for pairs in self.assist.values() for t in pairs}
         for unit in sorted(inst.demand, key=lambda u: (u in later, len(self.q[u]), -inst.demand[u], u)):
             for p in (p for p in self.proposals if p.remote == unit and wanted[p]):
                 lead = chosen_of.get((p.lead_class, unit[1]), {})
@@ -504,7 +512,7 @@ class _Builder:
                 values[p.on], values[p.periods] = (1, k) if t is not None else (0, 0)
                 if t is not None:
                     commit(unit, t, k)
-            chosen_of[unit] = chosen = self._pick(unit, inst.demand[unit] - covered[unit], spare)
+            chosen_of[unit] = chosen = self._pick(unit, inst.demand[unit] - covered[unit], spare, assisting)
             for t in self.q[unit]:
                 spare[t] -= chosen.get(t, 0)
                 values[self.q[unit][t]] = chosen.get(t, 0)
@@ -512,7 +520,8 @@ class _Builder:
             values[self.unmet[unit]] = inst.demand[unit] - covered[unit] - sum(chosen.values())
         for p in self.proposals:  # what no teacher had room for joins a lead class online, if one can
             lead = chosen_of[p.lead_class, p.remote[1]]
-            k = min(values[self.unmet[p.remote]], p.most, sum(lead.values()))
+            # as many periods as an assistant still has room for: a part beats none
+            k = min(values[self.unmet[p.remote]], p.most, sum(lead.values()), room(p.remote))
             t = helper(p.remote, k) if k > 0 and len(lead) == 1 and p.on not in values else None
             values.setdefault(p.on, int(t is not None))
             values.setdefault(p.periods, k if t is not None else 0)
@@ -547,8 +556,13 @@ class _Builder:
         theirs = other.decisions()
         return [(var, solver.value(theirs[key]) if key in theirs else 0) for key, var in self.decisions().items()]
 
-    def _pick(self, unit: Unit, need: int, spare: dict[str, int]) -> dict[str, int]:
-        """Teachers and their periods for `need` periods of a unit (see `greedy`)."""
+    def _pick(self, unit: Unit, need: int, spare: dict[str, int], assisting: set[str]) -> dict[str, int]:
+        """Teachers and their periods for `need` periods of a unit (see `greedy`).
+
+        Teachers in `assisting` (assistant candidates of remote classes) come
+        after others that fit: a class without a teacher of its own can only be
+        covered through their room.
+        """
         inst = self.inst
         campus = inst.classes[unit[0]].campus
         room = {t: min(spare[t], self.caps.get(("teach", unit, t), spare[t])) for t in self.q[unit]}
@@ -559,7 +573,7 @@ class _Builder:
         named = [t for t in (inst.locked.get(unit), inst.wished.get(unit)) if t in self.q[unit]]
         ranked = sorted(self.q[unit], key=lambda t: (
             t not in named, inst.teachers[t].campus != campus,
-            inst.travel(inst.teachers[t].campus, campus) or 0, room[t], t))
+            inst.travel(inst.teachers[t].campus, campus) or 0, t in assisting, room[t], t))
         fits = [t for t in ranked if room[t] >= need]
         if not any(chosen.values()) and fits:
             chosen = {fits[0]: need}
