@@ -102,13 +102,18 @@ def solver_plan() -> dict[str, Any]:
     return solve(dataset(), COMMUNITY, TERM, time_limit=3, workers=2)
 
 
-def test_a_solver_plan_reads_back_in_every_parser(engine: Engine, tmp_path: Path) -> None:
+def publish_solver_plan(engine: Engine) -> tuple[dict[str, Any], dict[tuple[str, str], tuple[str, bytes]]]:
+    """The solved generated community stored and published through the CLI: the plan and its feeds."""
     load(engine)
     plan = solver_plan()
     with transaction(engine) as session:
         store_plan(session, COMMUNITY, TERM, plan)
     assert tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM).exit_code == 0
-    feeds = stored_feeds(engine)
+    return plan, stored_feeds(engine)
+
+
+def test_a_solver_plan_reads_back_in_every_parser(engine: Engine, tmp_path: Path) -> None:
+    plan, feeds = publish_solver_plan(engine)
     want = expected_counts(plan["activities"])
     teacher = plan["activities"][0]["teachers"][0]
     for key in (("community", COMMUNITY), ("class", "DQ-S003-A-3-1"), ("teacher", teacher)):
@@ -127,12 +132,7 @@ def test_every_feed_of_a_solved_community_reads_back_with_its_dated_occurrences(
     above). Parsing does not depend on the database, so this runs once, on SQLite."""
     engine = make_engine(f"sqlite:///{tmp_path / 'feeds.db'}")
     upgrade(engine)
-    load(engine)
-    plan = solver_plan()
-    with transaction(engine) as session:
-        store_plan(session, COMMUNITY, TERM, plan)
-    assert tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM).exit_code == 0
-    feeds = stored_feeds(engine)
+    plan, feeds = publish_solver_plan(engine)
     want = expected_counts(plan["activities"])
     assert {kind for kind, _ in feeds} == {"teacher", "class", "campus", "community"}
     for key, (_, body) in feeds.items():
