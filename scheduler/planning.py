@@ -63,7 +63,7 @@ def store_checked(session: Session, community: str, term: str, result: dict[str,
     """Store a checked result as the next version: `ready`, or `failed` with the violations as its message."""
     if job is not None:
         result["stats"] = {**result.get("stats", {}), "job": job}
-    message = "\n".join(f"规则 {v.rule}：{v.message}" for v in violations)
+    message = "\n".join(str(v) for v in violations)
     return store_plan(session, community, term, result, status="failed" if violations else "ready",
                       message=message)
 

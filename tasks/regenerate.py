@@ -59,7 +59,7 @@ def default_work() -> Work:
 
 
 def _violations_message(version: int, violations: list[Violation]) -> str:
-    shown = "；".join(f"规则 {v.rule}：{v.message}" for v in violations[:SHOWN_VIOLATIONS])
+    shown = "；".join(str(v) for v in violations[:SHOWN_VIOLATIONS])
     more = f"；另有 {len(violations) - SHOWN_VIOLATIONS} 处" if len(violations) > SHOWN_VIOLATIONS else ""
     return f"第 {version} 版未通过独立校验（{len(violations)} 处违规），未发布。{shown}{more}"
 

@@ -66,7 +66,7 @@ def _progress_display(console: Console) -> Iterator[Callable[[dict[str, Any]], N
 def print_violations(violations: list[Violation]) -> None:
     out = _cli().out
     for v in violations:
-        out.print(f"规则 {v.rule}：{v.message}", highlight=False, markup=False)
+        out.print(str(v), highlight=False, markup=False)
 
 
 def _print_unmet(unmet: list[dict[str, Any]]) -> None:

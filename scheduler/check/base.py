@@ -25,6 +25,10 @@ class Violation:
     message: str
     activities: tuple[str, ...] = ()
 
+    def __str__(self) -> str:
+        """How every place that shows a violation to an admin words it."""
+        return f"规则 {self.rule}：{self.message}"
+
 
 def hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
