@@ -47,7 +47,7 @@ class Scope:
         self.terms = {t.code for t in ds.terms}
         self.staffing = ds.staffing
         self.demand = weekly_periods(ds)
-        self.travel = TravelTimes(ds)
+        self.travel = TravelTimes.of(ds)
 
     def owns_campus(self, code: str) -> bool:
         return self.campus_school.get(code) in self.schools

@@ -8,6 +8,7 @@ unknown (None), which forbids same-day teaching at both campuses.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from scheduler.dataset.schema import Dataset
 
@@ -31,16 +32,19 @@ def estimated_minutes(a: Point, b: Point) -> int:
 class TravelTimes:
     """Look-up of travel minutes for any ordered pair of campus codes."""
 
-    def __init__(self, ds: Dataset):
-        self._given: dict[tuple[str, str], int] = {}
-        for t in ds.travel_minutes:
-            self._given[(t.from_, t.to)] = t.minutes
-        for t in ds.travel_minutes:
-            self._given.setdefault((t.to, t.from_), t.minutes)
-        self._points: dict[str, Point] = {
-            c.code: (c.lat, c.lon) for s in ds.schools for c in s.campuses
-            if c.lat is not None and c.lon is not None
-        }
+    def __init__(self, given: Iterable[tuple[str, str, int]], points: dict[str, Point]):
+        """From (from, to, minutes) triples as listed and campus coordinates (lat, lon)."""
+        given = list(given)
+        self._given: dict[tuple[str, str], int] = {(a, b): minutes for a, b, minutes in given}
+        for a, b, minutes in given:
+            self._given.setdefault((b, a), minutes)
+        self._points: dict[str, Point] = dict(points)
+
+    @classmethod
+    def of(cls, ds: Dataset) -> TravelTimes:
+        return cls([(t.from_, t.to, t.minutes) for t in ds.travel_minutes],
+                   {c.code: (c.lat, c.lon) for s in ds.schools for c in s.campuses
+                    if c.lat is not None and c.lon is not None})
 
     def minutes(self, a: str, b: str) -> int | None:
         """Minutes from campus `a` to campus `b`; 0 for the same campus; None when unknown."""

@@ -151,7 +151,7 @@ class Instance:
         self.max_campuses = found.rules.max_campuses_per_day
         self.schools = (found.core_school, *found.members)
         self.subject_names = {s.code: s.name for s in ds.subjects}
-        self._travel = TravelTimes(ds)
+        self._travel = TravelTimes.of(ds)
         self._travel_memo: dict[tuple[str, str], int | None] = {}
         self._match_memo: dict[tuple[str, str], dict[int, int]] = {}
 
