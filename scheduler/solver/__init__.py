@@ -4,9 +4,12 @@
 spec/plan.md defines them. It works in two phases: `staffing.py` decides who
 teaches each class each subject and which co-teaching links run; `model.py`
 places every lesson, co-teaching lesson and research meeting in clock time,
-starting from the constructive timetable of `greedy.py`. Unmet demand is
-penalised, never infeasible, and reported with reasons (`unmet.py`).
-Soft-goal weights and the rules keys they come from are in `weights.py`.
+starting from the constructive timetable of `greedy.py`. Every hard rule and
+soft goal of both phases is one function in `rules/` (read that folder to
+know what the solver enforces); the two models only assemble them. Unmet
+demand is penalised, never infeasible, and reported with reasons
+(`unmet.py`). Soft-goal weights and the rules keys they come from are in
+`weights.py`.
 
 Nothing here imports the plan checker (scheduler/check): it must stay an
 independent judge of what the solver returns.

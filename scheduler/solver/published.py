@@ -2,7 +2,7 @@
 
 A regeneration should not reshuffle teachers' calendars: the published
 plan's teachers are preferred in phase 1, its placements are hinted and
-rewarded in phase 2 (`model._stability`), and `changed` counts what moved.
+rewarded in phase 2 (`rules/goals.published_placements_kept`), and `changed` counts what moved.
 Published activities are matched by what they mean (class, subject,
 teacher, campus, day and start), not by list position, so a plan with other
 codes or order still maps; whatever no longer exists simply has no match.

@@ -46,13 +46,14 @@ from ortools.sat.python import cp_model
 
 from scheduler.solver.instance import CoteachRequest, Instance
 from scheduler.solver.published import PublishedStaffing
+from scheduler.solver.rules.objective import Objective
+from scheduler.solver.rules.staffing import GOALS, HARD_RULES, Link, Proposal, StaffingVars, Unit
 from scheduler.solver.search import NoSolution, Progress, SearchResult, complete_hint, run
 
 FIRST_ROUND_SHARE = 0.5  # of the staffing time after which a first round still leaving demand unmet gives way
 MAX_PROPOSED_REMOTES = 3
 LEADS_PER_CAMPUS = 2  # lead classes offered per campus to a class short of a teacher
 ASSISTANT_CANDIDATES = 6  # remote classes a proposed link may join to one lead class
-Unit = tuple[str, str]  # (class, subject)
 # Most periods a teacher may teach a unit in person ("teach", unit, teacher), or a unit may
 # join a lead class's lessons ("join", unit, lead class): what the timetable managed before.
 Caps = dict[tuple[str, Unit, str], int]
@@ -95,26 +96,6 @@ class Staffing:
     terms: dict[str, int] = field(default_factory=dict)  # objective per soft goal
 
 
-@dataclass
-class _Link:
-    """A requested link that passed the checks: lead class, remote classes and their periods."""
-
-    request: CoteachRequest
-    lead_periods: int
-    remotes: dict[str, int]  # remote class -> periods it joins
-    on: cp_model.IntVar
-    remote_on: dict[str, cp_model.IntVar] = field(default_factory=dict)
-
-
-@dataclass(eq=False)
-class _Proposal:
-    remote: Unit
-    lead_class: str  # its one teacher of the subject leads
-    on: cp_model.IntVar
-    periods: cp_model.IntVar
-    most: int  # periods it can cover at most (matching periods, demand, cap)
-
-
 class _Builder:
     def __init__(self, inst: Instance, published: PublishedStaffing, wide: set[Unit], caps: Caps):
         self.inst = inst
@@ -123,28 +104,17 @@ class _Builder:
         self.repaired = {key[1] for key in caps}  # units the timetable could not fully place before
         self.wide = wide | self.repaired
         self.model = cp_model.CpModel()
-        self.w = inst.weights
-        self.terms: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)  # weight key -> cost terms
+        self.objective = Objective(inst.weights)
         self.dropped: list[dict[str, str]] = []
-        self.links: list[_Link] = []
-        self.proposals: list[_Proposal] = []
-        self.q: dict[Unit, dict[str, cp_model.IntVar]] = {}  # periods taught in person per teacher
-        self.a: dict[Unit, dict[str, cp_model.IntVar]] = {}  # whether the teacher teaches them
-        self.unmet: dict[Unit, cp_model.IntVar] = {}
-        self.assist: dict[Unit, dict[str, tuple[cp_model.IntVar, cp_model.IntVar]]] = {}
-        self.covered: dict[Unit, list[cp_model.LinearExprT]] = defaultdict(list)  # periods other than q
-        self.joined: dict[Unit, list[cp_model.LinearExprT]] = defaultdict(list)  # periods needing an assistant
-        self.load: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
-        self.where: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)  # (teacher, campus)
-
-    def _cost(self, key: str, expr: cp_model.LinearExprT) -> None:
-        """Add `expr` times the weight `key` to the objective, filed under that goal."""
-        self.terms[key].append(getattr(self.w, key) * expr)
+        # The variables the rules read (rules/staffing.py); the builder decides which options exist.
+        self.v = StaffingVars(inst, self.model, published, {t: self.capacity(t) for t in inst.teachers})
+        self.links, self.proposals = self.v.links, self.v.proposals
+        self.q, self.a, self.unmet, self.assist = self.v.q, self.v.a, self.v.unmet, self.v.assist
+        self.covered, self.joined, self.load, self.where = self.v.covered, self.v.joined, self.v.load, self.v.where
 
     def breakdown(self, solver: cp_model.CpSolver) -> dict[str, int]:
         """The objective of the solution found, per soft goal (weight key)."""
-        values = {key: int(sum(solver.value(e) for e in items)) for key, items in sorted(self.terms.items())}
-        return {key: v for key, v in values.items() if v}
+        return self.objective.breakdown(solver)
 
     # -- candidates -------------------------------------------------------------
 
@@ -214,21 +184,17 @@ class _Builder:
                     remotes[remote] = k
             if not remotes:
                 continue
-            link = _Link(req, lead_periods, remotes, model.new_bool_var(f"link[{req.code}]"))
+            link = Link(req, lead_periods, remotes, model.new_bool_var(f"link[{req.code}]"))
             left[req.lead_class, req.subject] -= lead_periods
             self.covered[req.lead_class, req.subject].append(lead_periods * link.on)
             self._teach(req.lead_teacher, inst.classes[req.lead_class].campus, lead_periods * link.on, link.on)
-            self._cost("request_dropped", lead_periods * (1 - link.on))
             for remote, k in remotes.items():
                 on = link.remote_on[remote] = model.new_bool_var(f"link[{req.code},{remote}]")
-                model.add_implication(on, link.on)
                 if self.caps.get(("join", (remote, req.subject), req.lead_class), k) < k:
                     model.add(on == 0)
                 left[remote, req.subject] -= k
                 self.covered[remote, req.subject].append(k * on)
                 self.joined[remote, req.subject].append(k * on)
-                self._cost("request_dropped", k * (1 - on))
-            model.add_bool_or(link.remote_on.values()).only_enforce_if(link.on)
             self.links.append(link)
 
     def _lead_problem(self, req: CoteachRequest, left: dict[Unit, int]) -> str | None:
@@ -263,7 +229,7 @@ class _Builder:
     # -- in-person teaching -----------------------------------------------------
 
     def teaching(self) -> None:
-        model, w, inst = self.model, self.w, self.inst
+        model, inst = self.model, self.inst
         for unit, n in inst.demand.items():
             campus = inst.classes[unit[0]].campus
             self.q[unit], self.a[unit] = {}, {}
@@ -274,16 +240,12 @@ class _Builder:
                 model.add(q <= n * a)
                 model.add(q >= a)
                 self._teach(t, campus, q, a)
-            if len(self.a[unit]) > 1 and w.split_teachers:
-                extra = model.new_int_var(0, len(self.a[unit]) - 1, f"extra_teachers[{unit}]")
-                model.add(sum(self.a[unit].values()) - 1 <= extra)
-                self._cost("split_teachers", extra)
 
     def _teach(self, teacher: str, campus: str, periods: cp_model.LinearExprT, present: cp_model.IntVar) -> None:
         self.load[teacher].append(periods)
         if campus != self.inst.teachers[teacher].campus:
             self.where[teacher, campus].append(present)
-            self._cost("away_period", periods)
+            self.v.away_periods.append(periods)
 
     # -- proposed links ---------------------------------------------------------
 
@@ -311,20 +273,15 @@ class _Builder:
                         or self.matched(cls.code, lead.code, None) < 1):
                     continue
                 leads[lead.campus] += 1
-                taught = self.q[lead.code, unit[1]]
                 most = min(n, self.matched(cls.code, lead.code, None),
                            self.caps.get(("join", unit, lead.code), n))
                 on = model.new_bool_var(f"propose[{unit},{lead.code}]")
                 periods = model.new_int_var(0, most, f"proposed[{unit},{lead.code}]")
                 model.add(periods <= most * on)
                 model.add(periods >= on)
-                model.add(periods <= sum(taught.values()))
-                # one lead teacher: the lead class has a single teacher for the subject
-                model.add(sum(self.a[lead.code, unit[1]].values()) <= 1).only_enforce_if(on)
-                self.proposals.append(_Proposal(unit, lead.code, on, periods, most))
+                self.proposals.append(Proposal(unit, lead.code, on, periods, most))
                 self.covered[unit].append(periods)
                 self.joined[unit].append(periods)
-                self._cost("coteach_lesson", periods)
                 per_lead[lead.code, unit[1]].append(on)
         for vars_ in per_lead.values():
             if len(vars_) > MAX_PROPOSED_REMOTES:
@@ -339,11 +296,10 @@ class _Builder:
     # -- demand, assistants, loads, costs ---------------------------------------
 
     def demand(self) -> None:
-        model, inst = self.model, self.inst
-        for unit, n in inst.demand.items():
-            unmet = self.unmet[unit] = model.new_int_var(0, n, f"unmet[{unit}]")
-            model.add(sum(self.q[unit].values()) + sum(self.covered[unit]) + unmet == n)
-            self._cost("unmet", unmet)
+        """Unmet slack per unit, and assistant candidates for every unit that may join lessons online."""
+        model = self.model
+        for unit, n in self.inst.demand.items():
+            self.unmet[unit] = model.new_int_var(0, n, f"unmet[{unit}]")
             if not self.joined[unit]:
                 continue
             pairs = {}
@@ -353,10 +309,6 @@ class _Builder:
                 model.add(periods <= n * on)
                 pairs[t] = (on, periods)
                 self.load[t].append(periods)
-                if not inst.teachers[t].teaches(unit[1]):
-                    self._cost("assistant_unqualified", periods)
-            model.add_at_most_one(on for on, _ in pairs.values())
-            model.add(sum(p for _, p in pairs.values()) == sum(self.joined[unit]))
             self.assist[unit] = pairs
 
     def capacity(self, t: str) -> int:
@@ -365,81 +317,17 @@ class _Builder:
         home = self.inst.campuses[teacher.campus]
         return min(teacher.max_periods, sum(1 for s in home.slots if teacher.free(s.day, s.start, s.end)))
 
-    def limits(self) -> None:
-        inst, model = self.inst, self.model
-        for t, terms in self.load.items():
-            model.add(sum(terms) <= self.capacity(t))
-        for (t, campus), vars_ in self.where.items():
-            used = model.new_bool_var(f"away[{t},{campus}]")
-            for var in vars_:
-                model.add_implication(var, used)
-            travel = inst.travel(inst.teachers[t].campus, campus)
-            self.terms["away_campus"].append((self.w.away_campus + (60 if travel is None else travel) // 5) * used)
-
-    def wishes(self) -> None:
-        """Unlocked staffing wishes, and the published plan's teachers (stability)."""
-        for unit, teacher in self.inst.wished.items():
-            if teacher in self.q.get(unit, {}):
-                self._cost("preference", (self.inst.demand[unit] - self.q[unit][teacher]))
-        kept: dict[Unit, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)  # (periods, kept expr)
-        for unit, counts in self.published.teachers.items():
-            for teacher, periods in counts.items():
-                expr = [self.q[unit][teacher]] if teacher in self.q.get(unit, {}) else []
-                expr += [link.lead_periods * link.on for link in self.links
-                         if (link.request.lead_class, link.request.subject, link.request.lead_teacher)
-                         == (*unit, teacher)]
-                kept[unit].append((periods, sum(expr)))
-        for unit, leads in self.published.joins.items():
-            for lead, periods in leads.items():
-                expr = [p.periods for p in self.proposals if p.remote == unit and p.lead_class == lead]
-                expr += [link.remotes[unit[0]] * on for link in self.links for r, on in link.remote_on.items()
-                         if (r, link.request.subject, link.request.lead_class) == (*unit, lead)]
-                kept[unit].append((periods, sum(expr)))
-        for unit, assistant in self.published.assistants.items():
-            pair = self.assist.get(unit, {}).get(assistant)
-            kept[unit].append((sum(self.published.joins[unit].values()), pair[1] if pair else 0))
-        for unit, items in kept.items():
-            for periods, expr in items:
-                lost = self.model.new_int_var(0, periods, f"lost[{unit}]")
-                self.model.add(lost >= periods - expr)
-                self._cost("staff_change", lost)
-
-    def targets(self) -> None:
-        inst, model = self.inst, self.model
-        targets = inst.community.targets
-        by_subject: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
-        on_subject: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-        for link in self.links:
-            by_subject[link.request.subject].append(link.lead_periods * link.on)
-            on_subject[link.request.subject].append(link.on)
-        for p in self.proposals:
-            by_subject[p.remote[1]].append(p.periods)
-            on_subject[p.remote[1]].append(p.on)
-        if not by_subject:
-            return
-        on = []
-        for subject in sorted(on_subject):
-            var = model.new_bool_var(f"subject_on[{subject}]")
-            model.add(sum(on_subject[subject]) >= var)
-            on.append(var)
-        wanted_subjects = min(targets.coteach_subjects, len(on))
-        short_subjects = model.new_int_var(0, wanted_subjects, "short_subjects")
-        model.add(sum(on) + short_subjects >= wanted_subjects)
-        wanted_lessons = inst.weekly_coteach_target()
-        short_lessons = model.new_int_var(0, wanted_lessons, "short_lessons")
-        model.add(sum(e for items in by_subject.values() for e in items) + short_lessons >= wanted_lessons)
-        self._cost("target_subject", short_subjects)
-        self._cost("target_lesson", short_lessons)
-
     def build(self) -> None:
+        """The options (variables), then every hard rule and soft goal of rules/staffing.py."""
         self.requests()
         self.teaching()
         self.propose()
         self.demand()
-        self.limits()
-        self.wishes()
-        self.targets()
-        self.model.minimize(sum(e for items in self.terms.values() for e in items))
+        for rule in HARD_RULES:
+            rule(self.v)
+        for goal in GOALS:
+            goal(self.v, self.objective)
+        self.objective.minimize(self.model)
 
     # -- a first staffing ---------------------------------------------------------
 
