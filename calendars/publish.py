@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -30,9 +30,11 @@ from calendars.tokens import current_token, meeting_key, server_secret
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset
 from scheduler.dataset.terms import term_calendar
-from scheduler.models import County
-from scheduler.plans import find_version, set_published
-from scheduler.school_calendar import school_days
+from scheduler.models import County, PlanPublication, PlanVersion
+from scheduler.plans import (
+    default_effective_date, find_version, plans_by_date, publications, record_publication, set_published,
+)
+from scheduler.school_calendar import SchoolDay, school_days
 
 
 # Feeds are rewritten at every publication and most requests are 304s: level 3
@@ -51,6 +53,7 @@ class PublishResult:
     version: int
     previous_version: int | None
     published_at: datetime
+    effective_from: date
     feeds_changed: int
     feeds_unchanged: int
     occurrences: int  # dated events of this plan over the term, summed over the feeds showing them
@@ -129,15 +132,19 @@ def _feeds(session: Session, community: str, owners: dict[FeedKey, str]) -> dict
 
 def publish(session: Session, community: str, term: str, version: int | None = None, *,
             config: FeedConfig | None = None, now: datetime | None = None,
-            dataset: Dataset | None = None) -> PublishResult:
+            dataset: Dataset | None = None, effective_from: date | None = None) -> PublishResult:
     """Make a plan version (the latest when `version` is None) the published one and render its feeds.
 
+    The version applies from `effective_from` (default: the next school day,
+    or the term's start when the term has not begun or was never published);
+    dated occurrences before it keep what earlier publications gave them.
     `now` is the publication time (stamps, and what "passed" means for
     cancelled events); `dataset` saves reloading it when publishing many
     communities in one go. Raises scheduler.plans.PlanNotFound for a missing or
     unpublishable version, PublishError for a missing dataset, community or
-    term, and scheduler.school_calendar.CalendarError for a term whose school
-    days are unknown.
+    term or an effective date in the past, and
+    scheduler.school_calendar.CalendarError for a term whose school days are
+    unknown.
     """
     config = config or FeedConfig.from_env()
     now = now or datetime.now(timezone.utc)
@@ -153,19 +160,40 @@ def publish(session: Session, community: str, term: str, version: int | None = N
         raise PublishError(str(exc)) from None
     days = school_days(term_calendar(stored_term))
     plan = find_version(session, community, term, version)
+    history = publications(session, community, term)
+    today = now.astimezone(ZoneInfo(directory.timezone)).date()
+    if effective_from is None:
+        effective_from = default_effective_date(days, stored_term.start, today, not history)
+    elif history and effective_from < today:
+        raise PublishError(f"生效日期 {effective_from.isoformat()} 早于今天（{today.isoformat()}）："
+                           "已经过去的课表不能改写，请从今天或以后的日期生效")
     previous = set_published(session, plan)
+    history.append(record_publication(session, plan, effective_from, now))
     secret = server_secret(session, config)
     with _gc_paused():
-        weekly = weekly_events(directory, plan.activities,
-                               meeting_links(config, secret, directory.county, community))
-        occurrences = dated_occurrences(weekly, days, directory.county)
-        changed, total = _write_feeds(session, directory, term, occurrences, secret, config, now)
+        occurrences = plan_occurrences(session, directory, history, days,
+                                       meeting_links(config, secret, directory.county, community))
+        frozen_before = min(today, effective_from).strftime("%Y%m%d")
+        changed, total = _write_feeds(session, directory, term, occurrences, secret, config, now, frozen_before)
     return PublishResult(community, term, plan.version, previous.version if previous else None, now,
-                         changed, total - changed, sum(len(o) for o in occurrences.values()))
+                         effective_from, changed, total - changed, sum(len(o) for o in occurrences.values()))
+
+
+def plan_occurrences(session: Session, directory: Directory, history: list[PlanPublication], days: list[SchoolDay],
+                     meeting_link: Callable[[str], str]) -> dict[FeedKey, list[Occurrence]]:
+    """Every feed's dated occurrences over the term, each date from the plan that applies on it."""
+    feeds: dict[FeedKey, list[Occurrence]] = {}
+    for plan_id, dated in plans_by_date(history, days).items():
+        plan = session.get(PlanVersion, plan_id)
+        assert plan is not None  # publications reference versions by foreign key
+        weekly = weekly_events(directory, plan.activities, meeting_link)
+        for feed, found in dated_occurrences(weekly, dated, directory.county).items():
+            feeds.setdefault(feed, []).extend(found)
+    return feeds
 
 
 def _write_feeds(session: Session, directory: Directory, term: str, occurrences: dict[FeedKey, list[Occurrence]],
-                 secret: bytes, config: FeedConfig, now: datetime) -> tuple[int, int]:
+                 secret: bytes, config: FeedConfig, now: datetime, frozen_before: str) -> tuple[int, int]:
     """Bring every feed of the community up to date; returns (feeds written, feeds considered).
 
     Feeds of owners no longer in the dataset are kept and updated too, so their
@@ -189,7 +217,8 @@ def _write_feeds(session: Session, directory: Directory, term: str, occurrences:
         feed.community_code = community
         owner = directory.owners.get((kind, code), feed.owner_name)
         head = calendar_head(calendar_name(kind, owner), directory.timezone, config.refresh)
-        touched = state.update(term, occurrences.get((kind, code), []), stamp, today) or state.head != head
+        touched = (state.update(term, occurrences.get((kind, code), []), stamp, today, frozen_before)
+                   or state.head != head)
         state.head = head
         feed.owner_name = owner
         if touched and _store(feed, state, directory.timezone, now):

@@ -74,6 +74,24 @@ def template(content: EventContent) -> str:
 
 
 @lru_cache(maxsize=4096)
+def relabel(text: str, label: str) -> str:
+    """A template whose SUMMARY starts with `label` (【已调课】, 【代课】, 【停课】…), refolded.
+
+    Used for cancelled events, whose title must say why they are cancelled;
+    the label is plain text, so it needs no escaping in front of the escaped
+    value. A template that already carries the label is returned unchanged.
+    """
+    first, _, rest = text.partition(CRLF)
+    while rest.startswith(" "):  # unfold SUMMARY's continuation lines
+        more, _, rest = rest.partition(CRLF)
+        first += more[1:]
+    name, _, value = first.partition(":")
+    if value.startswith(label):
+        return text
+    return Contentline(f"{name}:{label}{value}").to_ical().decode() + CRLF + rest
+
+
+@lru_cache(maxsize=4096)
 def utc_stamp(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 

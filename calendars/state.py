@@ -12,11 +12,26 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 from calendars.occurrences import Occurrence
-from calendars.render import RenderedEvent
+from calendars.render import RenderedEvent, relabel
 
 Events = dict[str, RenderedEvent]
+
+MOVED = "【已调课】"  # title of an occurrence the new plan holds at another time of the same week
+DROPPED = "【已取消】"  # title of an occurrence the new plan no longer holds that week
+
+
+def _week_key(uid: str) -> tuple[str, int, int]:
+    """`{kind}.{activity}.{YYYYMMDD}.{HHMM}@…` → (kind.activity, ISO year, ISO week)."""
+    prefix, ymd, _ = uid.partition("@")[0].rsplit(".", 2)
+    year, week, _ = date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:])).isocalendar()
+    return prefix, year, week
+
+
+def _weeks_of(uids: Iterable[str]) -> set[tuple[str, int, int]]:
+    return {_week_key(uid) for uid in uids}
 
 
 @dataclass
@@ -30,17 +45,23 @@ class FeedState:
         for events in self.terms.values():
             yield from events.values()
 
-    def update(self, term: str, occurrences: Iterable[Occurrence], now: int, today: str) -> bool:
+    def update(self, term: str, occurrences: Iterable[Occurrence], now: int, today: str,
+               frozen_before: str = "") -> bool:
         """Apply a term's new occurrences at publication time `now` (epoch s); True if anything changed.
 
         An occurrence whose time or content changed gets SEQUENCE + 1; one that
         disappeared is kept as cancelled (SEQUENCE + 1) until its date has
         passed (`today`, `YYYYMMDD` in the county's zone), then dropped.
+        Events dated before `frozen_before` (`YYYYMMDD`, the effective date)
+        stay exactly as earlier publications left them, and new occurrences
+        dated before it are not added: a subscriber's past is never rewritten.
         """
         old = self.terms.get(term, {})
-        new: Events = {}
+        new: Events = {uid: e for uid, e in old.items() if e.start[:8] < frozen_before}
         changed = False
         for uid, start, end, text in occurrences:
+            if start[:8] < frozen_before:
+                continue
             prev = old.get(uid)
             if prev is None:
                 new[uid] = RenderedEvent(uid, start, end, text, 0, now, False)
@@ -50,15 +71,17 @@ class FeedState:
                 changed = True
             else:
                 new[uid] = prev
-        for uid, prev in old.items():
-            if uid in new:
-                continue
+        gone = [prev for uid, prev in old.items() if uid not in new]
+        moved_to = _weeks_of({uid for uid in new if uid not in old}) if gone else set()
+        for prev in gone:
             if prev.start[:8] < today:
                 changed = True
             elif prev.cancelled:
-                new[uid] = prev
+                new[prev.uid] = prev
             else:
-                new[uid] = prev._replace(sequence=prev.sequence + 1, changed=now, cancelled=True)
+                label = MOVED if _week_key(prev.uid) in moved_to else DROPPED
+                new[prev.uid] = prev._replace(sequence=prev.sequence + 1, changed=now, cancelled=True,
+                                              template=relabel(prev.template, label))
                 changed = True
         self.terms[term] = new
         return self.drop_passed(today) or changed

@@ -234,3 +234,21 @@ class PublishedPlan(Base):
     term_code: Mapped[str] = mapped_column(CODE, primary_key=True)
     plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlanPublication(Base):
+    """One act of publishing: which version, when, and from which date it applies.
+
+    A publication takes effect from a date; what earlier publications gave the
+    dates before it stays as it was. The plan that applies on a date is that of
+    the latest publication effective on or before it, so this table is also the
+    plan-version history admins read ("第 3 版 自 2026-10-19 起").
+    """
+
+    __tablename__ = "plan_publication"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community_code: Mapped[str] = mapped_column(CODE, index=True)
+    term_code: Mapped[str] = mapped_column(CODE)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,13 +7,15 @@ caller's transaction, so readers see the old plan or the new one, never a mix.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.models import PlanVersion, PublishedPlan
+from scheduler.models import PlanPublication, PlanVersion, PublishedPlan
+from scheduler.school_calendar import SchoolDay
 
 PLAN_FORMAT = "tongpan-plan/1"
 
@@ -100,3 +102,43 @@ def plan_document(plan: PlanVersion) -> dict[str, Any]:
         "unmet": plan.unmet,
         "stats": plan.stats,
     }
+
+
+def publications(session: Session, community: str, term: str) -> list[PlanPublication]:
+    """Every publication of a community's term, oldest first: the plan-version history."""
+    return list(session.scalars(select(PlanPublication).where(
+        PlanPublication.community_code == community, PlanPublication.term_code == term)
+        .order_by(PlanPublication.published_at, PlanPublication.id)))
+
+
+def record_publication(session: Session, plan: PlanVersion, effective_from: date,
+                       published_at: datetime) -> PlanPublication:
+    entry = PlanPublication(community_code=plan.community_code, term_code=plan.term_code,
+                            plan_version_id=plan.id, effective_from=effective_from, published_at=published_at)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def default_effective_date(days: Sequence[SchoolDay], term_start: date, today: date, first: bool) -> date:
+    """From when a publication applies unless the admin says otherwise.
+
+    The next school day after today; the term's start when the term has not
+    begun or when nothing of it was published before (there is no past to keep).
+    A term that is over gets the day after today, which changes nothing.
+    """
+    if first or today < term_start:
+        return term_start
+    return next((d.date for d in days if d.date > today), today + timedelta(days=1))
+
+
+def plans_by_date(history: Iterable[PlanPublication], days: Iterable[SchoolDay]) -> dict[int, list[SchoolDay]]:
+    """Which plan version (by id) applies on each school day: that of the latest publication
+    effective on or before the date. Days before the first effective date get no plan."""
+    ordered = sorted(history, key=lambda p: (aware(p.published_at), p.id))
+    result: dict[int, list[SchoolDay]] = {}
+    for day in days:
+        applying = [p for p in ordered if p.effective_from <= day.date]
+        if applying:
+            result.setdefault(applying[-1].plan_version_id, []).append(day)
+    return result

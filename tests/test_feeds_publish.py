@@ -144,12 +144,18 @@ def test_moving_one_lesson_touches_only_its_feeds_and_cancels_old_uids(engine: E
     evs = events(after["class", LEAD_CLASS][1])
     old = {uid: e for uid, e in evs.items() if uid.startswith(f"lesson.{LEAD_CLASS}.YW.") and uid.endswith(
         "0840@330521.tongpan") and datetime.strptime(uid.split(".")[-3], "%Y%m%d").weekday() == 0}
-    # Old Monday occurrences from today on are cancelled with SEQUENCE + 1; earlier ones are gone.
-    assert old and all(uid.split(".")[-3] >= "20261015" for uid in old)
-    for event in old.values():
+    # The plan takes effect from the next school day (Friday 16 October): old Monday occurrences
+    # from then on are cancelled with SEQUENCE + 1 and a title that says so; earlier ones stay.
+    assert old and any(uid.split(".")[-3] < "20261016" for uid in old)
+    for uid, event in old.items():
+        if uid.split(".")[-3] < "20261016":
+            assert (str(event["STATUS"]), event["SEQUENCE"], event.decoded("DTSTAMP")) == ("CONFIRMED", 0, BEFORE_TERM)
+            continue
         assert (str(event["STATUS"]), event["SEQUENCE"], event.decoded("LAST-MODIFIED")) == ("CANCELLED", 1, when)
-    new = [e for uid, e in evs.items() if ".1130@" in uid]
-    assert new and all((e["SEQUENCE"], str(e["STATUS"])) == (0, "CONFIRMED") for e in new)
+        assert str(event["SUMMARY"]) == "【已调课】语文 · 三(1)班"
+    new = [uid for uid, e in evs.items() if ".1130@" in uid]
+    assert new and min(uid.split(".")[-3] for uid in new) == "20261019"
+    assert all((evs[uid]["SEQUENCE"], str(evs[uid]["STATUS"])) == (0, "CONFIRMED") for uid in new)
     # Wednesday's YW lesson did not move: untouched, stamped with the first publication.
     wednesday = evs[f"lesson.{LEAD_CLASS}.YW.20261021.0840@330521.tongpan"]
     assert (wednesday["SEQUENCE"], wednesday.decoded("DTSTAMP")) == (0, BEFORE_TERM)
@@ -160,6 +166,7 @@ def test_moving_one_lesson_touches_only_its_feeds_and_cancels_old_uids(engine: E
         assert refresh_expired(session, now=later) == 3
     remaining = {uid for uid, e in events(stored_feeds(engine)["class", LEAD_CLASS][1]).items()
                  if str(e["STATUS"]) == "CANCELLED"}
+    assert len(remaining) < sum(1 for e in old.values() if str(e["STATUS"]) == "CANCELLED")
     assert remaining and all(uid.split(".")[-3] >= "20261103" for uid in remaining)
 
 

@@ -7,6 +7,7 @@ are never written to a log.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -37,18 +38,26 @@ def publish_command(
     community: Annotated[str, typer.Option("--community", help="Community code.")],
     term: Annotated[str, typer.Option("--term", help="Term code, e.g. 2026-1.")],
     version: Annotated[int | None, typer.Option("--version", help="Plan version (default: the latest).")] = None,
+    effective: Annotated[datetime | None, typer.Option(
+        "--from", formats=["%Y-%m-%d"],
+        help="Date from which it applies (default: the next school day; the term's start if it has not begun).")] = None,
 ) -> None:
-    """Publish a ready plan version and re-render the calendar feeds it affects, in one transaction."""
+    """Publish a ready plan version from a date and re-render the calendar feeds it affects, in one transaction.
+
+    Dated lessons before that date stay as they were published.
+    """
     cli = _cli()
     try:
         with transaction(cli.engine()) as session:
-            result = publish(session, community, term, version)
+            result = publish(session, community, term, version,
+                             effective_from=effective.date() if effective else None)
     except (PlanNotFound, PublishError) as exc:
         raise cli.fail(str(exc)) from None
     except CalendarError as exc:
         raise cli.fail(f"学期 {term}：{exc}") from None
     replaced = f"（替代第 {result.previous_version} 版）" if result.previous_version else ""
-    cli.out.print(f"已发布教共体 {community} 学期 {term} 第 {result.version} 版{replaced}：日历订阅 "
+    cli.out.print(f"已发布教共体 {community} 学期 {term} 第 {result.version} 版{replaced}，"
+                  f"自 {result.effective_from.isoformat()} 起生效：日历订阅 "
                   f"{result.feeds_changed} 个已更新，{result.feeds_unchanged} 个无变化", highlight=False)
 
 

@@ -12,9 +12,11 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy import select
 from rich.console import Console
 from rich.table import Table
 
@@ -23,7 +25,8 @@ from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset
 from scheduler.db import transaction
 from scheduler.planning import PlanningError, solve_and_store
-from scheduler.plans import PlanNotFound, find_version, plan_document
+from scheduler.models import County, PlanVersion
+from scheduler.plans import PlanNotFound, aware, find_version, plan_document, publications
 from tasks.config import Limits
 
 EXIT_VIOLATIONS = 1
@@ -156,7 +159,42 @@ def export_plan(
         out_file.write_text(text, encoding="utf-8")
 
 
+def plans_command(
+    community: CommunityOption,
+    term: TermOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """The plan-version history: every version, its status, and from when each publication applied."""
+    cli = _cli()
+    with transaction(cli.engine()) as session:
+        versions = list(session.scalars(select(PlanVersion).where(
+            PlanVersion.community_code == community, PlanVersion.term_code == term).order_by(PlanVersion.version)))
+        zone = ZoneInfo(session.scalar(select(County.timezone)) or "Asia/Shanghai")
+        applied: dict[int, list[dict[str, str]]] = {}
+        for p in publications(session, community, term):
+            applied.setdefault(p.plan_version_id, []).append(
+                {"published_at": aware(p.published_at).astimezone(zone).isoformat(timespec="seconds"),
+                 "effective_from": p.effective_from.isoformat()})
+        rows = [{"version": v.version, "status": v.status,
+                 "created_at": aware(v.created_at).astimezone(zone).isoformat(timespec="seconds"),
+                 "publications": applied.get(v.id, [])} for v in versions]
+    if not rows:
+        raise cli.fail(f"教共体 {community} 学期 {term} 还没有排课方案")
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"教共体 {community} 学期 {term} 的方案版本")
+    for column in ("版本", "状态", "生成时间", "发布与生效"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        shown = "；".join(f"{p['published_at'][:16].replace('T', ' ')} 发布，自 {p['effective_from']} 起生效"
+                         for p in row["publications"])
+        table.add_row(str(row["version"]), row["status"], row["created_at"][:16].replace("T", " "), shown or "—")
+    cli.out.print(table)
+
+
 def register(app: typer.Typer, export_app: typer.Typer) -> None:
+    app.command("plans")(plans_command)
     app.command("solve")(solve_command)
     app.command("check")(check_command)
     export_app.command("plan")(export_plan)
