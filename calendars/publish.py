@@ -28,7 +28,7 @@ from calendars.render import calendar_head, render_feed
 from calendars.state import FeedState
 from calendars.tokens import current_token, meeting_key, server_secret
 from scheduler.dataset.schema import Dataset
-from scheduler.dataset.store import load_dataset
+from scheduler.dataset.store import load_dataset_whole
 from scheduler.dataset.terms import term_calendar
 from scheduler.models import County, PlanPublication, PlanVersion
 from scheduler.plans import (
@@ -148,7 +148,7 @@ def publish(session: Session, community: str, term: str, version: int | None = N
     """
     config = config or FeedConfig.from_env()
     now = now or datetime.now(timezone.utc)
-    ds = dataset or load_dataset(session)
+    ds = dataset or load_dataset_whole(session)
     if ds is None:
         raise PublishError("数据库中还没有数据，请先 tongpan import")
     stored_term = next((t for t in ds.terms if t.code == term), None)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from scheduler.check import Violation, check_plan
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset
-from scheduler.db import transaction
+from scheduler.db import snapshot, transaction
 from scheduler.models import PlanVersion
 from scheduler.plans import published_version, store_plan
 from scheduler.solver import solve
@@ -36,7 +36,7 @@ class Outcome:
 
 
 def load_for(engine: Engine, community: str, term: str) -> tuple[Dataset, PlanVersion | None]:
-    with transaction(engine) as session:
+    with snapshot(engine) as session:
         dataset = load_dataset(session)
         published = published_version(session, community, term)
     if dataset is None:

@@ -12,9 +12,9 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from scheduler.dataset.issues import DatasetInvalid
-from scheduler.dataset.load import import_file
+from scheduler.dataset.load import WAITING_MESSAGE, import_file
 from scheduler.dataset.store import LISTS, ListChange, export_document, stored_term
-from scheduler.db import current_revision, head_revision, make_engine, transaction, upgrade
+from scheduler.db import current_revision, head_revision, make_engine, snapshot, transaction, upgrade
 from scheduler.school_calendar import CalendarError, school_days
 from scheduler.dataset.terms import term_calendar
 from tongpan.settings import Settings
@@ -99,7 +99,8 @@ def import_command(
     """Validate a dataset file and import it in one transaction (all errors are reported at once)."""
     eng = engine()
     try:
-        result = import_file(eng, file, dry_run=dry_run)
+        result = import_file(eng, file, dry_run=dry_run,
+                             on_wait=lambda: err.print(WAITING_MESSAGE, highlight=False, markup=False))
     except DatasetInvalid as exc:
         raise report_invalid(exc) from None
     for warning in result.warnings:
@@ -112,7 +113,7 @@ def export_dataset(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
 ) -> None:
     """Write the stored dataset as tongpan-dataset/1 JSON (lists sorted by code)."""
-    with transaction(engine()) as session:
+    with snapshot(engine()) as session:
         document = export_document(session)
     if document is None:
         raise fail("数据库中还没有数据，请先 tongpan import")

@@ -23,7 +23,7 @@ from rich.table import Table
 from scheduler.check import Violation, check_plan
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset
-from scheduler.db import transaction
+from scheduler.db import snapshot
 from scheduler.planning import PlanningError, solve_and_store
 from scheduler.models import County, PlanVersion
 from scheduler.plans import PlanNotFound, aware, find_version, plan_document, publications
@@ -122,7 +122,7 @@ def _stored_document(community: str, term: str, version: int | None, *,
                      with_dataset: bool) -> tuple[dict[str, Any], Dataset | None]:
     cli = _cli()
     try:
-        with transaction(cli.engine()) as session:
+        with snapshot(cli.engine()) as session:
             document = plan_document(find_version(session, community, term, version))
             dataset = load_dataset(session) if with_dataset else None
     except PlanNotFound as exc:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from scheduler.db import transaction
+from scheduler.db import WriterBusy, exclusive, snapshot
 from scheduler.dataset.issues import DatasetInvalid, DatasetIssue, Locator, json_path
 from scheduler.dataset.store import ListChange, apply, preview
 from scheduler.dataset.validate import parse
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+IMPORT_LOCK = "tongpan.dataset.import"
+IMPORT_WAIT_SECONDS = 120.0
+WAITING_MESSAGE = "另一个导入正在进行，等待中…"
 
 
 @dataclass
@@ -42,10 +46,16 @@ def read_source(path: Path) -> tuple[Any, Locator]:
             (), f"JSON 语法错误：第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}")]) from None
 
 
-def import_file(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportResult:
+def import_file(engine: Engine, path: Path, *, dry_run: bool = False, wait: float = IMPORT_WAIT_SECONDS,
+                on_wait: Callable[[], None] | None = None) -> ImportResult:
     """Validate the whole file, then import it in one transaction (or only preview it).
 
-    Raises DatasetInvalid with every error found; the database is then untouched.
+    Imports are serialised: the difference is computed and written inside one
+    transaction that holds the database's import lock, so two imports started
+    together end as one file's dataset or the other's, never a merge. A second
+    import calls `on_wait` and waits up to `wait` seconds, then is refused.
+    Raises DatasetInvalid with every error found (or the refusal); the database
+    is then untouched.
     """
     document, locate = read_source(path)
     source = str(path)
@@ -54,6 +64,14 @@ def import_file(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportR
     except DatasetInvalid as exc:
         raise DatasetInvalid(source, exc.issues, locate) from None
     warnings = [f"{source}: {locate(i.path)}: {i.message}" for i in issues]
-    with transaction(engine) as session:
-        changes = preview(session, dataset, source) if dry_run else apply(session, dataset, source)
+    if dry_run:
+        with snapshot(engine) as session:
+            return ImportResult(preview(session, dataset, source), warnings, dry_run)
+    try:
+        with exclusive(engine, IMPORT_LOCK, wait=wait, on_wait=on_wait) as session:
+            changes = apply(session, dataset, source)
+    except WriterBusy as exc:
+        raise DatasetInvalid(source, [DatasetIssue((), (
+            f"另一个导入（或写入）等待 {exc.waited:g} 秒后仍在进行，本次导入已放弃，"
+            "未写入任何内容；请稍后重试"))]) from None
     return ImportResult(changes, warnings, dry_run)

@@ -12,13 +12,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Engine, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from scheduler import models as m
 from scheduler.dataset.issues import DatasetInvalid, DatasetIssue
 from scheduler.dataset.rows import TABLES, Row, Rows, primary_key, term_entry, to_document, to_rows
 from scheduler.dataset.schema import Dataset, Term
+from scheduler.db import snapshot
 
 LISTS: tuple[str, ...] = (
     "terms", "subjects", "bell_schedules", "schools", "travel_minutes", "communities", "teachers",
@@ -73,6 +74,18 @@ def load_dataset(session: Session) -> Dataset | None:
     """The stored dataset as the validated model the solver and checker read."""
     document = export_document(session)
     return Dataset.model_validate(document) if document is not None else None
+
+
+def load_dataset_whole(session: Session) -> Dataset | None:
+    """The stored dataset read in a snapshot of its own, beside `session`'s (writing) transaction.
+
+    A writer such as publish runs at READ COMMITTED, where each of the dozen
+    table reads could see a different import; the snapshot sees one.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with snapshot(engine) as reader:
+        return load_dataset(reader)
 
 
 def diff_lists(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, ListChange]:
