@@ -30,6 +30,8 @@ class County(Extra, Base):
     code: Mapped[str] = mapped_column(CODE, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
+    targets: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    rotation_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     document_extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
@@ -125,6 +127,9 @@ class Teacher(Extra, Base):
     can_travel: Mapped[bool]
     exchange: Mapped[bool]
     unavailable: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    school_since: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rotation: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    preferences: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class TeacherSubject(Extra, Base):

@@ -193,3 +193,51 @@ def test_type_and_reference_errors_reported_together(engine: Engine, county: dic
         assert path in text, text
     assert f"未知的班级代码 '{broken_class}'" not in text  # set aside, not reported twice
     assert export(engine) is None
+
+
+def with_rotation_keys(county: dict[str, Any]) -> dict[str, Any]:
+    """The county with every optional rotation key of issue 15 filled in."""
+    doc = copy.deepcopy(county)
+    core, member = doc["communities"][0]["core_school"], doc["communities"][0]["members"][0]
+    doc["county"]["targets"] = {"deep_share": 0.75}
+    doc["county"]["rotation_rules"] = {"eligible_years": 5, "share": 0.15, "backbone_share": 0.25,
+                                       "term_years": 2, "across_communities": True,
+                                       "exemptions": [{"teacher": doc["teachers"][0]["code"], "reason": "孕期"}]}
+    doc["teachers"][0]["school_since"] = 2012
+    doc["teachers"][0]["preferences"] = [member]
+    doc["teachers"][1]["rotation"] = [{"school": member, "from": 2021, "to": 2024, "home": core}]
+    return doc
+
+
+def test_rotation_keys_round_trip(engine: Engine, county: dict[str, Any], tmp_path: Path) -> None:
+    doc = with_rotation_keys(county)
+    result = import_file(engine, write(tmp_path, doc))
+    assert not any("rotation" in w or "school_since" in w for w in result.warnings)
+    out = export(engine)
+    assert out is not None
+    assert canonical(out) == canonical(doc)
+    assert out["county"]["rotation_rules"]["exemptions"] == [{"teacher": doc["teachers"][0]["code"], "reason": "孕期"}]
+    assert out["teachers"][1]["rotation"][0]["from"] == 2021
+
+
+def test_datasets_without_rotation_keys_export_without_them(engine: Engine, county: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    import_file(engine, write(tmp_path, county))
+    out = export(engine)
+    assert out is not None
+    assert "rotation_rules" not in out["county"] and "targets" not in out["county"]
+    assert not any({"school_since", "rotation", "preferences"} & t.keys() for t in out["teachers"])
+
+
+def test_rotation_references_are_checked(engine: Engine, county: dict[str, Any], tmp_path: Path) -> None:
+    doc = with_rotation_keys(county)
+    doc["county"]["rotation_rules"]["exemptions"][0]["teacher"] = "T-NOBODY"
+    doc["teachers"][0]["preferences"] = ["NO-SCHOOL"]
+    doc["teachers"][1]["rotation"][0]["to"] = 2020
+    with pytest.raises(DatasetInvalid) as raised:
+        import_file(engine, write(tmp_path, doc))
+    text = "\n".join(raised.value.lines())
+    assert "county.rotation_rules.exemptions[0].teacher" in text
+    assert "teachers[0].preferences[0]" in text
+    assert "teachers[1].rotation[0].to" in text
+    assert export(engine) is None

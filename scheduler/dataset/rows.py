@@ -47,8 +47,11 @@ def _json(entries: Iterable[Entry]) -> list[dict[str, Any]]:
 
 def to_rows(ds: Dataset) -> Rows:
     rows: Rows = defaultdict(list)
-    rows[m.County].append({"code": ds.county.code, "name": ds.county.name, "timezone": ds.county.timezone,
-                           "extra": _extra(ds.county), "document_extra": _extra(ds)})
+    county = ds.county
+    rows[m.County].append({"code": county.code, "name": county.name, "timezone": county.timezone,
+                           "targets": dump(county.targets) if county.targets else None,
+                           "rotation_rules": dump(county.rotation_rules) if county.rotation_rules else None,
+                           "extra": _extra(county), "document_extra": _extra(ds)})
     for t in ds.terms:
         rows[m.Term].append({
             "code": t.code, "name": t.name, "start": t.start, "end": t.end,
@@ -84,7 +87,10 @@ def to_rows(ds: Dataset) -> Rows:
         rows[m.Teacher].append({"code": t.code, "name": t.name, "school_code": t.school,
                                 "campus_code": t.campus, "max_periods_per_week": t.max_periods_per_week,
                                 "backbone": t.backbone, "can_travel": t.can_travel, "exchange": t.exchange,
-                                "unavailable": _json(t.unavailable), "extra": _extra(t)})
+                                "unavailable": _json(t.unavailable), "school_since": t.school_since,
+                                "rotation": _json(t.rotation) if t.rotation is not None else None,
+                                "preferences": list(t.preferences) if t.preferences is not None else None,
+                                "extra": _extra(t)})
         for i, q in enumerate(t.subjects):
             rows[m.TeacherSubject].append({"teacher_code": t.code, "position": i, "subject_code": q.subject,
                                            "grades": list(q.grades), "extra": _extra(q)})
@@ -156,7 +162,8 @@ def to_document(rows: Rows) -> dict[str, Any]:
     remotes = _children(rows.get(m.CoteachingRemote, []), "coteaching_code")
     document: dict[str, Any] = {
         "format": "tongpan-dataset/1",
-        "county": _entry({"code": county["code"], "name": county["name"], "timezone": county["timezone"]},
+        "county": _entry({"code": county["code"], "name": county["name"], "timezone": county["timezone"],
+                          "targets": county["targets"], "rotation_rules": county["rotation_rules"]},
                          county["extra"]),
         "terms": [term_entry(t) for t in by(m.Term, "code")],
         "subjects": [_entry({"code": s["code"], "name": s["name"]}, s["extra"]) for s in by(m.Subject, "code")],
@@ -184,7 +191,8 @@ def to_document(rows: Rows) -> dict[str, Any]:
             "subjects": [_entry({"subject": q["subject_code"], "grades": q["grades"]}, q["extra"])
                          for q in qualifications[t["code"]]],
             "max_periods_per_week": t["max_periods_per_week"], "backbone": t["backbone"],
-            "can_travel": t["can_travel"], "exchange": t["exchange"], "unavailable": t["unavailable"]},
+            "can_travel": t["can_travel"], "exchange": t["exchange"], "unavailable": t["unavailable"],
+            "school_since": t["school_since"], "rotation": t["rotation"], "preferences": t["preferences"]},
             t["extra"]) for t in by(m.Teacher, "code")],
         "classes": [_entry({"code": k["code"], "name": k["name"], "campus": k["campus_code"],
                             "grade": k["grade"], "students": k["students"]}, k["extra"])

@@ -68,10 +68,45 @@ class Entry(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=True)
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class CountyTargets(Entry):
+    """County-level policy goals the report measures against (shares are fractions)."""
+
+    deep_share: Share = 0.8  # fusion + co-construction communities among all
+
+
+class Exemption(Entry):
+    teacher: Code
+    reason: str
+
+
+class RotationRules(Entry):
+    """The annual rotation (交流轮岗) settings, defaulting to the national rule (教师〔2014〕4号)."""
+
+    eligible_years: Annotated[int, Field(ge=1)] = 6  # years at one school that make a teacher eligible
+    share: Share = 0.1  # of the eligible teachers of a sending school, rotating each year
+    backbone_share: Share = 0.2  # of 骨干 among those rotating
+    term_years: Annotated[int, Field(ge=1)] = 3  # a rotation lasts this many school years
+    across_communities: bool = False  # may a teacher go to a member school of another community
+    exemptions: list[Exemption] = []
+
+
 class County(Entry):
     code: Code
     name: str
     timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
+    targets: CountyTargets | None = None
+    rotation_rules: RotationRules | None = None
+
+    @property
+    def goals(self) -> CountyTargets:
+        return self.targets or CountyTargets()
+
+    @property
+    def rotation(self) -> RotationRules:
+        return self.rotation_rules or RotationRules()
 
 
 class DayOff(Entry):
@@ -182,6 +217,19 @@ class Unavailable(Entry):
     periods: list[Annotated[int, Field(ge=1)]] | None = None
 
 
+class RotationStint(Entry):
+    """A rotation a teacher served or serves: at `school` from school year `from` until `to` (exclusive).
+
+    School years are named by the calendar year they start in (2027 = 2027学年);
+    `home` is the school the teacher came from and returns to.
+    """
+
+    school: Code
+    from_: int = Field(alias="from")
+    to: int
+    home: Code | None = None
+
+
 class Teacher(Entry):
     code: Code
     name: str
@@ -193,6 +241,9 @@ class Teacher(Entry):
     can_travel: bool = True
     exchange: bool = False
     unavailable: list[Unavailable] = []
+    school_since: int | None = None  # the (calendar) year the teacher joined their school
+    rotation: list[RotationStint] | None = None
+    preferences: list[Code] | None = None  # member schools the teacher would rotate to, first choice first
 
 
 class SchoolClass(Entry):

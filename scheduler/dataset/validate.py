@@ -244,6 +244,25 @@ def _teachers(ds: Dataset) -> Iterator[DatasetIssue]:
         for j, qual in enumerate(teacher.subjects):
             if qual.subject not in subjects:
                 yield _missing(path + ("subjects", j, "subject"), "学科", qual.subject)
+        yield from _rotation_keys(teacher, path, school_campuses)
+    teachers = {t.code for t in ds.teachers}
+    rules = ds.county.rotation_rules
+    for j, exemption in enumerate(rules.exemptions if rules else []):
+        if exemption.teacher not in teachers:
+            yield _missing(("county", "rotation_rules", "exemptions", j, "teacher"), "教师", exemption.teacher)
+
+
+def _rotation_keys(teacher: Any, path: Path, schools: dict[str, set[str]]) -> Iterator[DatasetIssue]:
+    """The optional rotation keys: schools that exist, stints that end after they start."""
+    for j, stint in enumerate(teacher.rotation or []):
+        for key, code in (("school", stint.school), ("home", stint.home)):
+            if code is not None and code not in schools:
+                yield _missing(path + ("rotation", j, key), "学校", code)
+        if stint.to <= stint.from_:
+            yield _error(path + ("rotation", j, "to"), f"交流结束学年 {stint.to} 应晚于开始学年 {stint.from_}")
+    for j, code in enumerate(teacher.preferences or []):
+        if code not in schools:
+            yield _missing(path + ("preferences", j), "学校", code)
 
 
 def _classes_and_curriculum(ds: Dataset) -> Iterator[DatasetIssue]:

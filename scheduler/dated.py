@@ -1,0 +1,82 @@
+"""What the calendar says will happen: a published plan's activities on the dates they take place.
+
+A plan is a weekly pattern; reports and daily work need dates. `dated_activities`
+expands a pattern over a term's school days (nothing on a day off, a make-up
+day carries the weekday it follows) and then lets each registered source of
+dated changes (covers, cancellations: the daily-changes work) rewrite the
+result. Everything that counts what *happened* or *will happen* reads these
+occurrences, never the weekly pattern, so a cancelled lesson stops counting
+the moment the change is recorded, in every report at once.
+
+This module knows nothing of feeds: calendars/ renders the same school days
+its own way, per feed and per owner's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy.orm import Session
+
+from scheduler.dataset.store import stored_term
+from scheduler.dataset.terms import term_calendar
+from scheduler.plans import published_version
+from scheduler.school_calendar import SchoolDay, school_days
+
+
+class DatedActivity(NamedTuple):
+    """One activity of a plan (`tongpan-plan/1` entry) on one date.
+
+    `activity` is the plan's own entry, shared between all dates of a weekly
+    slot (a county has millions of occurrences): never mutate it; a change
+    replaces it with a new dict. A named tuple for the same reason.
+    """
+
+    date: date
+    follows: str  # the weekday whose timetable the date follows
+    activity: dict[str, Any]
+
+
+# A source of dated changes for one community and term: given the session and
+# the occurrences the weekly plan yields, it returns them as they now stand
+# (some dropped, some with another teacher). Sources run in registration order.
+ChangeSource = Callable[[Session, str, str, list[DatedActivity]], list[DatedActivity]]
+_CHANGE_SOURCES: list[ChangeSource] = []
+
+
+def register_change_source(source: ChangeSource) -> None:
+    """Plug dated overrides (covers, cancellations) into every reader of dated occurrences."""
+    if source not in _CHANGE_SOURCES:
+        _CHANGE_SOURCES.append(source)
+
+
+def dated_activities(activities: Iterable[dict[str, Any]], days: Sequence[SchoolDay]) -> list[DatedActivity]:
+    """The weekly pattern on each school day, in date order, then in the plan's order."""
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for entry in activities:
+        by_day.setdefault(entry["day"], []).append(entry)
+    return [DatedActivity(day.date, day.follows, entry)
+            for day in days for entry in by_day.get(day.follows, ())]
+
+
+def published_occurrences(session: Session, community: str, term: str, *,
+                          days: Sequence[SchoolDay] | None = None) -> list[DatedActivity]:
+    """The published plan of a community and term as dated occurrences, after every dated change.
+
+    Empty when nothing is published. `days` saves recomputing a term's school
+    days for each community of a county; it must be that term's.
+    """
+    plan = published_version(session, community, term)
+    if plan is None:
+        return []
+    if days is None:
+        stored = stored_term(session, term)
+        if stored is None:
+            raise LookupError(f"没有学期 {term}")
+        days = school_days(term_calendar(stored))
+    occurrences = dated_activities(plan.activities, days)
+    for source in _CHANGE_SOURCES:
+        occurrences = source(session, community, term, occurrences)
+    return occurrences
