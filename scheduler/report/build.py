@@ -116,7 +116,7 @@ def build_report(inp: ReportInput, today: date | None = None) -> Report:
     for plan in inp.plans:
         plans[plan.community].append(plan)
     classes, teachers = class_campus(ds), teacher_campus(ds)
-    travel = TravelTimes(ds)
+    travel = TravelTimes.of(ds)
     subject_names = {s.code: s.name for s in ds.subjects}
     pair_targets: list[Target] = []
     for community in ds.communities:
