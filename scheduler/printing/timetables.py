@@ -16,7 +16,8 @@ from scheduler.timetable import Cell, Grid
 QR_SIZE = 26  # mm
 
 
-def _cell_text(cells: list[Cell], grid: Grid) -> str:
+def cell_text(cells: list[Cell]) -> str:
+    """A cell as lines of text (travel, subject, mark, detail), for print and spreadsheets."""
     lines: list[str] = []
     for c in cells:
         if c.travel:
@@ -52,7 +53,7 @@ def add_grid_page(doc: Document, grid: Grid, *, subtitle: str, qr_url: str | Non
     first = 24.0
     day_width = (doc.content_width - first) / max(len(grid.days), 1)
     size = 9 if grid.kind == "class" else 7.5
-    rows = [[_row_label(grid, i), *(_cell_text(grid.at(day, i), grid) for day in grid.days)]
+    rows = [[_row_label(grid, i), *(cell_text(grid.at(day, i)) for day in grid.days)]
             for i in range(len(grid.rows))]
     doc.table_of(["节次", *grid.day_names], rows, [first, *[day_width] * len(grid.days)], size=size,
                  line_height=size * 0.5)

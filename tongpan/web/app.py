@@ -9,17 +9,18 @@ from sqlalchemy import text
 
 from scheduler.db import make_engine
 from tongpan.settings import Settings
-from tongpan.web import api, feeds
+from tongpan.web import api, dashboard, feeds
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    app = FastAPI(title="tongpan 同盘")
+    app = FastAPI(title="tongpan 同盘", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.include_router(feeds.router)
     feeds.redact_access_log()
     app.include_router(api.router)
+    dashboard.install(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
