@@ -12,6 +12,7 @@ from datetime import timedelta
 
 DEFAULT_MEETING_URL = "https://meet.jit.si/tongpan-{key}"
 DEFAULT_REFRESH = timedelta(hours=1)
+DEFAULT_MAX_BYTES = 1_000_000  # Google Calendar is reported to drop events from larger subscribed feeds
 
 
 @dataclass(frozen=True)
@@ -23,18 +24,23 @@ class FeedConfig:
     template of the online-meeting link with `{county}`, `{community}`,
     `{activity}` and `{key}` (a keyed hash of the activity, so rooms cannot be
     guessed from codes). `refresh`: how often clients should refetch
-    (TONGPAN_FEED_REFRESH_MINUTES).
+    (TONGPAN_FEED_REFRESH_MINUTES). `max_bytes`: the size limit of a feed's
+    uncompressed bytes (TONGPAN_FEED_MAX_BYTES); a feed that would pass it
+    shows fewer weeks ahead (calendars.window).
     """
 
     secret: str | None = None
     meeting_url: str = DEFAULT_MEETING_URL
     refresh: timedelta = DEFAULT_REFRESH
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
     def from_env(cls) -> FeedConfig:
         minutes = os.environ.get("TONGPAN_FEED_REFRESH_MINUTES")
+        max_bytes = os.environ.get("TONGPAN_FEED_MAX_BYTES")
         return cls(
             secret=os.environ.get("TONGPAN_FEED_SECRET") or None,
             meeting_url=os.environ.get("TONGPAN_MEETING_URL") or DEFAULT_MEETING_URL,
             refresh=timedelta(minutes=int(minutes)) if minutes else DEFAULT_REFRESH,
+            max_bytes=int(max_bytes) if max_bytes else DEFAULT_MAX_BYTES,
         )

@@ -9,9 +9,9 @@ publication, and the state is only ever read and written whole, with its feed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.models import CODE, Base
@@ -42,6 +42,10 @@ class Feed(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     etag: Mapped[str] = mapped_column(String(80))
     modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The dates the bytes cover (calendars.window): first day shown, and the last
+    # one when the size limit cut the window short (None: to the last event).
+    window_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    window_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Column order matters on SQLite, which reads a row's large values through
     # overflow pages in order: publishing reads only the state, serving mostly
     # the gzip, so the largest value (a campus feed can be megabytes) goes last.

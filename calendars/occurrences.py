@@ -119,6 +119,7 @@ class Directory:
         self.subjects = {s.code: s.name for s in ds.subjects}
         self.campuses = {c.code: c.name for s in ds.schools for c in s.campuses}
         self.teachers = {t.code: t.name for t in ds.teachers}
+        self.home = {t.code: t.campus for t in ds.teachers}
         self.classes = {c.code: c.name for c in ds.classes}
         self.groups = {g.code: g.name for g in ds.research_groups}
         campus_names = {c.code: c.name for s in ds.schools if s.code in schools for c in s.campuses}
@@ -173,7 +174,21 @@ def _description(d: Directory, a: Activity, url: str | None) -> str:
 Shown = list[tuple[Segment, str | None]]  # the segments a feed shows at one start, with the owner's role
 
 
-def _appearances(a: Activity, owners: dict[FeedKey, str]) -> dict[tuple[FeedKey, str], Shown]:
+def shared_at_campus(a: Activity, segment: Segment, home: dict[str, str]) -> bool:
+    """Whether a campus feed shows this segment: the shared teaching that happens there.
+
+    A campus office needs what it does not run itself: co-teaching lessons its
+    classes take part in, research meetings it hosts, and lessons given by
+    teachers who come from another campus (走教). Its own teachers' lessons are
+    in their class and teacher feeds; all of them would make a campus feed of
+    several megabytes a term (see docs/decisions.md).
+    """
+    if segment.campus == ONLINE:
+        return False
+    return a.kind != "lesson" or any(home.get(t, segment.campus) != segment.campus for t, _ in segment.roles)
+
+
+def _appearances(a: Activity, owners: dict[FeedKey, str], home: dict[str, str]) -> dict[tuple[FeedKey, str], Shown]:
     """Which feeds show the activity, at which own start, from which segments (and in which role).
 
     Segments of one activity that meet in one feed at one start (two classes of
@@ -190,7 +205,7 @@ def _appearances(a: Activity, owners: dict[FeedKey, str]) -> dict[tuple[FeedKey,
             show(("teacher", teacher), segment, role)
         for cls in segment.classes:
             show(("class", cls), segment)
-        if segment.campus != ONLINE:
+        if shared_at_campus(a, segment, home):
             show(("campus", segment.campus), segment)
     return seen
 
@@ -205,7 +220,7 @@ def weekly_events(d: Directory, activities: Iterable[dict[str, Any]],
         online = a.kind == "coteach" or (a.kind == "research" and a.segments[0].campus == ONLINE)
         url = meeting_link(a.code) if online else None
         summary, description = _summary(d, a), _description(d, a, url)
-        appearances = _appearances(a, d.owners)
+        appearances = _appearances(a, d.owners, d.home)
         if a.kind != "lesson":
             appearances[community_feed, a.segments[0].start] = [(a.segments[0], None)]
         for (feed, start), shown in appearances.items():

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session, defer
 from calendars.config import FeedConfig
 from calendars.models import Feed
 from calendars.occurrences import Directory, FeedKey, Occurrence, dated_occurrences, weekly_events
-from calendars.render import calendar_head, render_feed
+from calendars.render import calendar_head
 from calendars.state import FeedState
 from calendars.tokens import current_token, meeting_key, server_secret
+from calendars.window import render_window, window_start
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset_whole
 from scheduler.dataset.terms import term_calendar
@@ -57,6 +58,7 @@ class PublishResult:
     feeds_changed: int
     feeds_unchanged: int
     occurrences: int  # dated events of this plan over the term, summed over the feeds showing them
+    over_limit: tuple[FeedKey, ...] = ()  # feeds whose shortest window still passes the size limit
 
 
 def calendar_name(kind: str, owner: str) -> str:
@@ -88,32 +90,49 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _store(feed: Feed, state: FeedState, tzid: str, now: datetime) -> bool:
-    """Render the feed from its state and keep it if its bytes changed; True if they did."""
-    body = render_feed(state.head, tzid, state.events())
-    etag = hashlib.sha256(body).hexdigest()[:32]
+def _store(feed: Feed, state: FeedState, tzid: str, now: datetime, today: date,
+           config: FeedConfig) -> tuple[bool, bool]:
+    """Render the feed's window from its state and keep it if its bytes changed.
+
+    Returns (bytes changed, over the size limit even in the shortest window).
+    The window is stored whether or not the bytes changed, so the nightly
+    refresh knows which feeds a new week moves.
+    """
+    rendered = render_window(state.head, tzid, state.events(), today, config.max_bytes)
+    feed.window_start, feed.window_end = rendered.start, rendered.end
+    etag = hashlib.sha256(rendered.body).hexdigest()[:32]
     if etag == feed.etag:
-        return False
+        return False, rendered.over_limit
+    body = rendered.body
     feed.etag, feed.modified_at = etag, now
     feed.state, feed.body_gzip, feed.body = state.dumps(), gzip.compress(body, GZIP_LEVEL, mtime=0), body
-    return True
+    return True, rendered.over_limit
 
 
-def refresh_expired(session: Session, *, now: datetime | None = None) -> int:
-    """Drop cancelled events whose date has passed from every feed (a nightly job); returns feeds changed.
+def _local_today(now: datetime, tzid: str) -> date:
+    return now.astimezone(ZoneInfo(tzid)).date()
 
-    Publication does this for the feeds it touches; this catches the feeds of
-    communities that publish nothing for a while.
+
+def refresh_feeds(session: Session, *, now: datetime | None = None, config: FeedConfig | None = None) -> int:
+    """The nightly refresh: move every feed's window and drop cancelled events whose date has passed.
+
+    Returns the feeds whose bytes changed. Publication does the same for the
+    feeds it touches; this keeps the feeds of communities that publish nothing
+    for a while current. A feed whose window did not move and that dropped
+    nothing is not rendered at all.
     """
+    config = config or FeedConfig.from_env()
     now = now or datetime.now(timezone.utc)
     tzid = session.scalar(select(County.timezone)) or "Asia/Shanghai"
-    today = now.astimezone(ZoneInfo(tzid)).strftime("%Y%m%d")
+    today = _local_today(now, tzid)
+    ymd, start = today.strftime("%Y%m%d"), window_start(today)
     changed = 0
     with _gc_paused():
         for feed in session.scalars(select(Feed).options(defer(Feed.body), defer(Feed.body_gzip))
                                     .execution_options(yield_per=100)):
             state = FeedState.loads(feed.state)
-            if state.drop_passed(today) and _store(feed, state, tzid, now):
+            dropped = state.drop_passed(ymd)
+            if (dropped or feed.window_start != start) and _store(feed, state, tzid, now, today, config)[0]:
                 changed += 1
         session.flush()
     return changed
@@ -174,9 +193,11 @@ def publish(session: Session, community: str, term: str, version: int | None = N
         occurrences = plan_occurrences(session, directory, history, days,
                                        meeting_links(config, secret, directory.county, community))
         frozen_before = min(today, effective_from).strftime("%Y%m%d")
-        changed, total = _write_feeds(session, directory, term, occurrences, secret, config, now, frozen_before)
+        changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
+                                            frozen_before)
     return PublishResult(community, term, plan.version, previous.version if previous else None, now,
-                         effective_from, changed, total - changed, sum(len(o) for o in occurrences.values()))
+                         effective_from, changed, total - changed, sum(len(o) for o in occurrences.values()),
+                         over)
 
 
 def plan_occurrences(session: Session, directory: Directory, history: list[PlanPublication], days: list[SchoolDay],
@@ -193,18 +214,21 @@ def plan_occurrences(session: Session, directory: Directory, history: list[PlanP
 
 
 def _write_feeds(session: Session, directory: Directory, term: str, occurrences: dict[FeedKey, list[Occurrence]],
-                 secret: bytes, config: FeedConfig, now: datetime, frozen_before: str) -> tuple[int, int]:
-    """Bring every feed of the community up to date; returns (feeds written, feeds considered).
+                 secret: bytes, config: FeedConfig, now: datetime,
+                 frozen_before: str) -> tuple[int, int, tuple[FeedKey, ...]]:
+    """Bring every feed of the community up to date; returns (feeds written, feeds considered, over the limit).
 
     Feeds of owners no longer in the dataset are kept and updated too, so their
     events are cancelled rather than left standing in subscribers' calendars.
     """
     community = directory.community.code
     stamp = int(now.timestamp())
-    today = now.astimezone(ZoneInfo(directory.timezone)).strftime("%Y%m%d")
+    local_today = _local_today(now, directory.timezone)
+    today, start = local_today.strftime("%Y%m%d"), window_start(local_today)
     stored = _feeds(session, community, directory.owners)
     keys = sorted(directory.owners.keys() | stored.keys())
     changed = 0
+    over: list[FeedKey] = []
     for kind, code in keys:
         feed = stored.get((kind, code))
         if feed is None:
@@ -221,7 +245,10 @@ def _write_feeds(session: Session, directory: Directory, term: str, occurrences:
                    or state.head != head)
         state.head = head
         feed.owner_name = owner
-        if touched and _store(feed, state, directory.timezone, now):
-            changed += 1
+        if touched or feed.window_start != start:
+            written, too_large = _store(feed, state, directory.timezone, now, local_today, config)
+            changed += written
+            if too_large:
+                over.append((kind, code))
     session.flush()
-    return changed, len(keys)
+    return changed, len(keys), tuple(over)

@@ -179,11 +179,11 @@ def dispatch_pending(self: Task) -> int:
 
 @shared_task(bind=True, name="tongpan.refresh_feeds")
 def refresh_feeds(self: Task) -> int:
-    """Nightly: re-render the feeds whose dated window changed (cancelled events whose date passed)."""
-    from calendars.publish import refresh_expired
+    """Nightly: move every feed's window (weekly) and drop cancelled events whose date has passed."""
+    from calendars.publish import refresh_feeds as refresh
 
     with transaction(runtime(self.app).engine) as session:
-        count = refresh_expired(session)
+        count = refresh(session)
     log.info("refreshed %d feeds", count)
     return count
 

@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import date, datetime, timezone
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from sqlalchemy import Engine, select
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, select
 from calendars.config import FeedConfig
 from calendars.models import Feed
 from calendars.publish import PublishResult, publish
+from calendars.window import window_start
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import apply
 from scheduler.dataset.terms import term_calendar
@@ -65,6 +67,7 @@ class People:
     sx = _teacher("DQ-S002-A", "SX")
     sx_other = _teacher("DQ-S001-A", "SX")
     assistant_c = next(t.code for t in dataset().teachers if t.campus == "DQ-S003-A")
+    travelling = _teacher("DQ-S001-A", "YY")  # teaches English at a rural campus (走教)
     link = next(c for c in dataset().coteaching if c.lead_class == LEAD_CLASS)
     lead = link.lead_teacher
 
@@ -93,6 +96,7 @@ def base_plan() -> list[dict[str, Any]]:
          "end": "16:15", "campus": "DQ-S001-A", "classes": [], "teachers": [People.yw, People.lead]},
         {"kind": "research", "code": "DQ-C01-RG-YY-all", "subject": "YY", "day": "fri", "start": "15:15",
          "end": "16:15", "campus": "online", "classes": [], "teachers": [People.sx, People.assistant_c]},
+        _lesson(REMOTE_C, "DQ-S003-A", "YY", "tue", 2, People.travelling),
     ]
 
 
@@ -121,15 +125,31 @@ def stored_feeds(engine: Engine) -> dict[tuple[str, str], tuple[str, bytes]]:
     return {(kind, code): (etag, body) for kind, code, etag, body in rows}
 
 
+def home_campus(teacher: str) -> str:
+    return next(t.campus for t in dataset().teachers if t.code == teacher)
+
+
+def cut_feeds(engine: Engine) -> set[tuple[str, str]]:
+    """Feeds whose window the size limit cut short (they show fewer weeks ahead than the term has)."""
+    with transaction(engine) as session:
+        return {(f.kind, f.code) for f in session.scalars(select(Feed).where(Feed.window_end.is_not(None)))}
+
+
 @cache
-def school_day_counts() -> Counter[str]:
-    """How many school days of the term follow each weekday's timetable."""
+def school_day_counts(since: date | None = None) -> Counter[str]:
+    """How many school days of the term (from `since` on) follow each weekday's timetable."""
     term = next(t for t in dataset().terms if t.code == TERM)
-    return Counter(d.follows for d in school_days(term_calendar(term)))
+    return Counter(d.follows for d in school_days(term_calendar(term)) if since is None or d.date >= since)
 
 
-def expected_counts(plan: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
-    """Dated occurrences per feed, worked out from the spec's membership rules (no merging occurs here)."""
+def window_today() -> date:
+    """The first day a feed published now shows (the window starts on last week's Monday)."""
+    return window_start(datetime.now(ZoneInfo("Asia/Shanghai")).date())
+
+
+def expected_counts(plan: list[dict[str, Any]], since: date | None = None) -> Counter[tuple[str, str]]:
+    """Dated occurrences per feed from `since` on, worked out from the spec's membership rules (no merging
+    occurs here)."""
     want: Counter[tuple[str, str]] = Counter()
     for a in plan:
         remote = a.get("remote", [])
@@ -139,10 +159,12 @@ def expected_counts(plan: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
         feeds = {("community", COMMUNITY)} if a["kind"] != "lesson" else set()
         for campus, classes, teachers in segments:
             feeds |= {("teacher", t) for t in teachers} | {("class", c) for c in classes}
-            if campus != "online":
+            # A campus feed: co-teaching and research there, and lessons of teachers from elsewhere.
+            visiting = any(home_campus(t) != campus for t in teachers)
+            if campus != "online" and (a["kind"] != "lesson" or visiting):
                 feeds.add(("campus", campus))
         for feed in feeds:
-            want[feed] += school_day_counts()[a["day"]]
+            want[feed] += school_day_counts(since)[a["day"]]
     return want
 
 

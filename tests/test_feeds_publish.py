@@ -9,9 +9,9 @@ import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import Engine
 
-from calendars.publish import refresh_expired
+from calendars.publish import refresh_feeds
 from feeds_support import (
-    BEFORE_TERM, COMMUNITY, LEAD_CLASS, REMOTE_B, REMOTE_C, TERM, TERM_SPAN, People, base_plan, check_format, dataset,
+    BEFORE_TERM, COMMUNITY, CONFIG, LEAD_CLASS, REMOTE_B, REMOTE_C, TERM, TERM_SPAN, People, base_plan, check_format, dataset,
     events,
     expected_counts, load, moved, republish, store_and_publish, stored_feeds,
 )
@@ -100,9 +100,13 @@ def test_calendar_properties_titles_and_places(engine: Engine) -> None:
     assert online["X-TONGPAN-CLASSES"].to_ical() == b""
     onsite = community["research.DQ-C01-RG-SX-high.20260908.1515@330521.tongpan"]
     assert str(onsite["SUMMARY"]) == "【联合教研】高段数学" and "URL" not in onsite
-    # The campus feed holds what happens there: its lessons, its side of co-teaching, the meetings it hosts.
+    # A campus feed holds the shared teaching there: its side of co-teaching, the meetings it hosts and the
+    # lessons of teachers from other campuses, not its own teachers' lessons.
     campus = {str(e["X-TONGPAN-KIND"]) for e in events(feeds["campus", "DQ-S001-A"][1]).values()}
-    assert campus == {"lesson", "coteach", "research"}
+    assert campus == {"coteach", "research"}
+    rural = events(feeds["campus", "DQ-S003-A"][1]).values()
+    assert {(str(e["X-TONGPAN-KIND"]), e["X-TONGPAN-TEACHERS"].to_ical().decode()) for e in rural
+            if str(e["X-TONGPAN-KIND"]) == "lesson"} == {("lesson", People.travelling)}
 
 
 def test_makeup_day_carries_the_weekday_it_follows(engine: Engine) -> None:
@@ -132,14 +136,17 @@ def test_moving_one_lesson_touches_only_its_feeds_and_cancels_old_uids(engine: E
     load(engine)
     plan = base_plan()
     store_and_publish(engine, plan, BEFORE_TERM)
-    before = stored_feeds(engine)
     when = datetime(2026, 10, 15, 4, 0, tzinfo=timezone.utc)  # a Thursday, mid-term
+    with transaction(engine) as session:  # the nightly refresh has moved the windows to this week
+        refresh_feeds(session, now=when, config=CONFIG)
+    before = stored_feeds(engine)
     start, end = "11:30", "12:10"  # Monday's YW moves from period 1 to period 4
     result = store_and_publish(engine, moved(plan, 0, start=start, end=end), when)
     after = stored_feeds(engine)
     changed = {key for key in after if after[key][0] != before[key][0]}
-    assert changed == {("teacher", People.yw), ("class", LEAD_CLASS), ("campus", "DQ-S001-A")}
-    assert result.feeds_changed == 3
+    # Not the campus feed: a lesson of the campus's own teacher is not shared teaching.
+    assert changed == {("teacher", People.yw), ("class", LEAD_CLASS)}
+    assert result.feeds_changed == 2
 
     evs = events(after["class", LEAD_CLASS][1])
     old = {uid: e for uid, e in evs.items() if uid.startswith(f"lesson.{LEAD_CLASS}.YW.") and uid.endswith(
@@ -163,7 +170,7 @@ def test_moving_one_lesson_touches_only_its_feeds_and_cancels_old_uids(engine: E
     # Cancelled events go once their date has passed.
     later = datetime(2026, 11, 3, tzinfo=timezone.utc)
     with transaction(engine) as session:
-        assert refresh_expired(session, now=later) == 3
+        assert refresh_feeds(session, now=later, config=CONFIG) >= 2
     remaining = {uid for uid, e in events(stored_feeds(engine)["class", LEAD_CLASS][1]).items()
                  if str(e["STATUS"]) == "CANCELLED"}
     assert len(remaining) < sum(1 for e in old.values() if str(e["STATUS"]) == "CANCELLED")

@@ -59,6 +59,9 @@ def publish_command(
     cli.out.print(f"已发布教共体 {community} 学期 {term} 第 {result.version} 版{replaced}，"
                   f"自 {result.effective_from.isoformat()} 起生效：日历订阅 "
                   f"{result.feeds_changed} 个已更新，{result.feeds_unchanged} 个无变化", highlight=False)
+    for kind, code in result.over_limit:
+        cli.err.print(f"警告：{KIND_NAMES[kind]} {code} 的日历只含四周也超过大小上限"
+                      f"（TONGPAN_FEED_MAX_BYTES），谷歌日历可能不显示其中的部分课程", highlight=False)
 
 
 def serve(
