@@ -166,7 +166,7 @@ def plans_command(
 ) -> None:
     """The plan-version history: every version, its status, and from when each publication applied."""
     cli = _cli()
-    with transaction(cli.engine()) as session:
+    with snapshot(cli.engine()) as session:
         versions = list(session.scalars(select(PlanVersion).where(
             PlanVersion.community_code == community, PlanVersion.term_code == term).order_by(PlanVersion.version)))
         zone = ZoneInfo(session.scalar(select(County.timezone)) or "Asia/Shanghai")
