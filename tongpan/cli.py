@@ -191,7 +191,8 @@ def _register_plugins() -> None:
     """Commands of the feed and job layers live beside their code; each adds itself here."""
     import importlib
 
-    for module in ("tongpan.cli_plans", "tongpan.cli_feeds", "tongpan.cli_jobs", "tongpan.cli_timetables"):
+    for module in ("tongpan.cli_plans", "tongpan.cli_feeds", "tongpan.cli_jobs", "tongpan.cli_timetables",
+                   "tongpan.cli_fet"):
         try:
             plugin = importlib.import_module(module)
         except ModuleNotFoundError as exc:

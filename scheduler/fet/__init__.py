@@ -1,0 +1,1 @@
+"""FET files: read them into datasets, write plans back (FET is the free timetabler schools know)."""

@@ -1,0 +1,145 @@
+"""FET files in and out: `tongpan import-fet`, `tongpan export-fet`, and FET's own engine reading the result."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import missing_service
+from scheduler.check import check_plan
+from scheduler.dataset.validate import parse
+from scheduler.fet.names import clock_span, weekday
+from scheduler.fet.reader import FetError, read_fet
+from scheduler.fet.writer import plan_activities, write_fet
+from scheduler.solver import solve
+from tongpan.cli import app
+
+SMALL = Path(__file__).parent / "data" / "small.fet"
+ARABIC = {"星期一": "الإثنين", "星期二": "الثلاثاء", "星期三": "الأربعاء", "星期四": "الخميس", "星期五": "الجمعة"}
+runner = CliRunner()
+
+
+def small_with(tmp_path: Path, replace: dict[str, str]) -> Path:
+    text = SMALL.read_text(encoding="utf-8")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = tmp_path / "variant.fet"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def overrides(ds: dict[str, Any]) -> dict[tuple[str, str], int]:
+    names = {s["code"]: s["name"] for s in ds["subjects"]}
+    return {(o["class"], names[o["subject"]]): o["periods_per_week"] for o in ds["curriculum_overrides"]}
+
+
+def test_day_names_match_in_any_language_never_by_position() -> None:
+    assert [weekday(n) for n in ("星期一", "周三", "Martes", "jeudi", "الأحد", "Sonntag", "1 - maanantai")] == \
+        ["mon", "wed", "tue", "thu", "sun", "sun", "mon"]
+    assert weekday("Day 1") is None and weekday("Teacher 3") is None
+    assert clock_span("1º 07:30-08:10") == ("07:30", "08:10") and clock_span("3") is None
+
+
+def test_chinese_and_arabic_day_names_import_alike(tmp_path: Path) -> None:
+    chinese = read_fet(SMALL).dataset
+    arabic = read_fet(small_with(tmp_path, ARABIC)).dataset
+    assert arabic == chinese
+    assert chinese["bell_schedules"][0]["days"] == ["mon", "tue", "wed", "thu", "fri"]
+    li = next(t for t in chinese["teachers"] if t["name"] == "Li Ming")
+    assert li["unavailable"] == [{"day": "mon", "periods": [1]}, {"day": "wed", "periods": [5]}]
+
+
+def test_days_in_another_order_keep_their_weekdays(tmp_path: Path) -> None:
+    swapped = small_with(tmp_path, {"<Name>星期一</Name>": "<Name>X</Name>", "<Name>星期二</Name>": "<Name>星期一</Name>",
+                                    "<Name>X</Name>": "<Name>星期二</Name>"})
+    ds = read_fet(swapped).dataset
+    assert ds["bell_schedules"][0]["days"] == ["tue", "mon", "wed", "thu", "fri"]
+    li = next(t for t in ds["teachers"] if t["name"] == "Li Ming")  # Monday is now the file's second day
+    assert li["unavailable"] == [{"day": "mon", "periods": [1]}, {"day": "wed", "periods": [5]}]
+
+
+def test_split_activity_gives_the_weekly_periods_of_one_class_subject() -> None:
+    ds = read_fet(SMALL).dataset
+    assert overrides(ds)[("7-1", "语文")] == 3 and overrides(ds)[("7-2", "语文")] == 3
+    wang = next(t["code"] for t in ds["teachers"] if t["name"] == "王丽")
+    assert {(s["class"], s["teacher"], s["locked"]) for s in ds["staffing"] if s["subject"] == "S001"} == \
+        {("7-1", wang, True), ("7-2", wang, True)}
+
+
+def test_break_on_every_day_leaves_the_bell() -> None:
+    periods = read_fet(SMALL).dataset["bell_schedules"][0]["periods"]
+    assert [(p["n"], p["start"]) for p in periods] == [(1, "08:00"), (2, "08:55"), (3, "10:00"), (5, "13:30")]
+
+
+def test_what_is_not_carried_over_is_listed_by_type_and_count() -> None:
+    conversion = read_fet(SMALL)
+    assert conversion.skipped["ConstraintTeacherMaxHoursDaily"] == 1
+    assert conversion.skipped["学生不是单个班级的活动（多班合上、整个年级或子组）"] == 1
+    report = conversion.report()
+    assert "ConstraintTeacherMaxHoursDaily：1" in report and "未导入的内容" in report
+
+
+@pytest.mark.parametrize("replace, message", [
+    ({"<Name>星期三</Name>": "<Name>Day 3</Name>"}, "无法识别日名 “Day 3”"),
+    ({"<Mode>Official</Mode>": "<Mode>Mornings_Afternoons</Mode>"}, "Mornings_Afternoons"),
+    ({"<fet version=\"6.2.0\">": "<timetable>", "</fet>": "</timetable>"}, "不是 <fet>"),
+    ({"</fet>": ""}, "不是有效的 XML"),
+])
+def test_unreadable_files_are_refused_with_a_reason(tmp_path: Path, replace: dict[str, str], message: str) -> None:
+    with pytest.raises(FetError, match=message):
+        read_fet(small_with(tmp_path, replace))
+
+
+def test_entity_expansion_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.fet"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE fet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                    "<fet><Institution_Name>&b;</Institution_Name></fet>", encoding="utf-8")
+    with pytest.raises(FetError, match="不允许的 XML"):
+        read_fet(bomb)
+
+
+def test_cli_writes_the_dataset_and_prints_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "ds.json"
+    result = runner.invoke(app, ["import-fet", str(SMALL), "--county", "FET1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "ConstraintTeacherMaxHoursDaily：1" in result.output
+    ds = json.loads(out.read_text(encoding="utf-8"))
+    assert ds["county"]["code"] == "FET1"
+    _, warnings = parse(ds, "fet")
+    assert warnings == []
+    refused = runner.invoke(app, ["import-fet", str(small_with(tmp_path, {"星期三": "Day 3"}))])
+    assert refused.exit_code == 2 and "无法识别日名" in refused.output
+
+
+def _fet_cl() -> str:
+    path = shutil.which("fet-cl")
+    if path is None:
+        missing_service("fet-cl (FET's command-line engine)", "apt-get install -y fet")
+    return str(path)
+
+
+def test_round_trip_through_solve_export_and_fet_cl(tmp_path: Path) -> None:
+    """A FET file in, a tongpan plan, the plan out as FET with locked times: FET accepts it as is."""
+    fet_cl = _fet_cl()
+    ds, _ = parse(read_fet(SMALL).dataset, "fet")
+    plan = solve(ds, "FET-C", "fet-1", time_limit=5, workers=2)
+    assert plan["unmet"] == [] and check_plan(ds, plan, "FET-C", "fet-1") == []
+    acts = plan_activities(ds, plan)
+    assert len(acts) == 10
+    exported = tmp_path / "back.fet"
+    exported.write_bytes(write_fet(ds, "FET-C", acts))
+    run = subprocess.run([fet_cl, f"--inputfile={exported}", f"--outputdir={tmp_path / 'out'}",
+                          "--timelimitseconds=30"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "Simulation successful" in run.stdout, run.stdout + run.stderr
+    solved = next((tmp_path / "out").rglob("*_data_and_timetable.fet"))
+    # FET kept every lesson where tongpan put it: read its timetable back and compare.
+    again = read_fet(solved).dataset
+    assert overrides(again) == overrides(read_fet(SMALL).dataset)
+    text = solved.read_text(encoding="utf-8")
+    assert text.count("<Permanently_Locked>true</Permanently_Locked>") >= 10
