@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from scheduler.dataset.store import stored_term
 from scheduler.dataset.terms import term_calendar
-from scheduler.plans import published_version
+from scheduler.models import PlanVersion
+from scheduler.plans import plans_by_date, publications, published_version
 from scheduler.school_calendar import SchoolDay, school_days
 
 
@@ -63,10 +64,13 @@ def dated_activities(activities: Iterable[dict[str, Any]], days: Sequence[School
 
 def published_occurrences(session: Session, community: str, term: str, *,
                           days: Sequence[SchoolDay] | None = None) -> list[DatedActivity]:
-    """The published plan of a community and term as dated occurrences, after every dated change.
+    """The published plans of a community and term as dated occurrences, after every dated change.
 
-    Empty when nothing is published. `days` saves recomputing a term's school
-    days for each community of a county; it must be that term's.
+    Each date takes the plan of the latest publication effective on or before it
+    (a publication mid-term leaves the weeks before it as they were); a plan
+    published without a recorded publication applies to the whole term. Empty
+    when nothing is published. `days` saves recomputing a term's school days
+    for each community of a county; it must be that term's.
     """
     plan = published_version(session, community, term)
     if plan is None:
@@ -76,7 +80,14 @@ def published_occurrences(session: Session, community: str, term: str, *,
         if stored is None:
             raise LookupError(f"没有学期 {term}")
         days = school_days(term_calendar(stored))
-    occurrences = dated_activities(plan.activities, days)
+    history = publications(session, community, term)
+    by_plan = plans_by_date(history, days) if history else {plan.id: list(days)}
+    occurrences: list[DatedActivity] = []
+    for plan_id, dated in by_plan.items():
+        version = plan if plan_id == plan.id else session.get(PlanVersion, plan_id)
+        assert version is not None  # publications reference versions by foreign key
+        occurrences += dated_activities(version.activities, dated)
+    occurrences.sort(key=lambda o: o.date)  # stable: each date keeps its plan's order
     for source in _CHANGE_SOURCES:
         occurrences = source(session, community, term, occurrences)
     return occurrences

@@ -201,3 +201,35 @@ def test_report_input_reads_published_plans_and_dated_changes(engine, tmp_path, 
         report = build_report(load_input(session, term=TERM))
     assert target(report, "coteach_lessons", "B").value == weekday_count(ds, "tue") - 1
     assert report.missing_plans == [("C2", TERM)]
+
+
+def test_each_date_counts_the_plan_published_for_it(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A publication effective from 2 November leaves September and October to the earlier plan."""
+    import json
+    from datetime import datetime, timezone
+
+    from scheduler.dataset.load import import_file
+    from scheduler.db import transaction
+    from scheduler.plans import record_publication, set_published, store_plan
+    from scheduler.report import report_input as load_input
+
+    path = tmp_path / "county.json"
+    path.write_text(json.dumps(county(), ensure_ascii=False), encoding="utf-8")
+    import_file(engine, path)
+    tue = coteach("CT-YS", "YS", "tue", 3, ("A-A-3-1", "A-A", "TA1"), [("B-A-3-1", "B-A", "TB1")])
+    thu = coteach("CT-YS2", "YS", "thu", 3, ("A-A-3-1", "A-A", "TA1"), [("B-A-3-1", "B-A", "TB1")])
+    with transaction(engine) as session:
+        first = store_plan(session, "C1", TERM, {"activities": [tue], "unmet": []})
+        set_published(session, first)
+        record_publication(session, first, date(2026, 9, 1), datetime(2026, 8, 30, tzinfo=timezone.utc))
+        second = store_plan(session, "C1", TERM, {"activities": [tue, thu], "unmet": []})
+        set_published(session, second)
+        record_publication(session, second, date(2026, 11, 2), datetime(2026, 10, 30, tzinfo=timezone.utc))
+    with transaction(engine) as session:
+        occurrences = load_input(session, term=TERM).plans[0].occurrences
+    term_days = days(dataset())
+    expected = (sum(d.follows == "tue" for d in term_days)
+                + sum(d.follows == "thu" and d.date >= date(2026, 11, 2) for d in term_days))
+    assert len(occurrences) == expected
+    assert [o.date for o in occurrences] == sorted(o.date for o in occurrences)
+    assert not any(o.activity["code"] == "CT-YS2" and o.date < date(2026, 11, 2) for o in occurrences)

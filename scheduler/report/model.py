@@ -43,7 +43,7 @@ class Target:
 
     @property
     def short_by(self) -> float:
-        return 0.0 if self.met else self.target - self.value
+        return 0.0 if self.met else round(self.target - self.value, 9)
 
 
 @dataclass(frozen=True)
