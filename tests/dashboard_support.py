@@ -100,8 +100,8 @@ def sign_in(client: TestClient, token: str) -> str:
 
 
 @contextmanager
-def site(engine: Engine, tmp_path: Path, database_url: str) -> Iterator[Site]:
-    import_document(engine, tmp_path, county())
+def site(engine: Engine, tmp_path: Path, database_url: str, document: dict[str, Any] | None = None) -> Iterator[Site]:
+    import_document(engine, tmp_path, document or county())
     with transaction(engine) as session:
         county_token = create_token(session, None, "县教育局")
         own_token = create_token(session, MINE, "一号教共体")
