@@ -16,13 +16,14 @@ from typing import Any
 
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.validate import weekly_periods
+from scheduler.plan_document import Plan, read_plan
 
 
 def _qualified(teacher: Any, subject: str, grade: int) -> bool:
     return any(q.subject == subject and grade in q.grades for q in teacher.subjects)
 
 
-def construct_plan(ds: Dataset, community: str) -> dict[str, Any]:
+def construct_plan(ds: Dataset, community: str) -> Plan:
     """A `tongpan-plan/1` result (`activities`, `unmet`, `stats`) for one community."""
     c = next(x for x in ds.communities if x.code == community)
     schools = {c.core_school, *c.members}
@@ -114,4 +115,4 @@ def construct_plan(ds: Dataset, community: str) -> dict[str, Any]:
                                "campus": (group.host_campus or next(iter(campuses))) if group.mode == "onsite"
                                else "online",
                                "classes": [], "teachers": members})
-    return {"activities": activities, "unmet": unmet, "stats": {"status": "CONSTRUCTED"}}
+    return read_plan({"activities": activities, "unmet": unmet, "stats": {"status": "CONSTRUCTED"}})

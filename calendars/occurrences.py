@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from calendars.render import EventContent, template
 from scheduler.dataset.schema import Dataset
+from scheduler.plan_document import Activity as PlannedActivity
 from scheduler.school_calendar import SchoolDay
 
 ONLINE = "online"
@@ -41,7 +42,7 @@ class Segment:
 
 @dataclass(frozen=True)
 class Activity:
-    """One entry of a plan's `activities`, its lead (or only) segment first."""
+    """One entry of a plan's `activities` as segments (place, time, who), its lead (or only) segment first."""
 
     kind: str
     code: str
@@ -64,22 +65,21 @@ class Activity:
                      for s in self.segments for t, role in s.roles)
 
     @classmethod
-    def of(cls, entry: dict[str, Any]) -> Activity:
-        kind = entry["kind"]
-        if kind == "coteach":
-            remotes = entry.get("remote", [])
-            remote_classes = {r["class"] for r in remotes}
-            lead_classes = tuple(c for c in entry["classes"] if c not in remote_classes)
-            segments = (Segment(entry["campus"], entry["start"], entry["end"], lead_classes,
-                                tuple((t, "lead") for t in entry["teachers"])),
-                        *(Segment(r["campus"], r["start"], r["end"], (r["class"],),
-                                  ((r["assistant"], "assist"),) if r.get("assistant") else ())
+    def of(cls, entry: PlannedActivity) -> Activity:
+        if entry.kind == "coteach":
+            remotes = entry.remote or []
+            remote_classes = {r.class_ for r in remotes}
+            lead_classes = tuple(c for c in entry.classes if c not in remote_classes)
+            segments = (Segment(entry.campus, entry.start, entry.end, lead_classes,
+                                tuple((t, "lead") for t in entry.teachers)),
+                        *(Segment(r.campus, r.start, r.end, (r.class_,),
+                                  ((r.assistant, "assist"),) if r.assistant else ())
                           for r in remotes))
         else:
-            role = "teach" if kind == "lesson" else "attend"
-            segments = (Segment(entry["campus"], entry["start"], entry["end"], tuple(entry["classes"]),
-                                tuple((t, role) for t in entry["teachers"])),)
-        return cls(kind, entry["code"], entry["subject"], entry["day"], segments)
+            role = "teach" if entry.kind == "lesson" else "attend"
+            segments = (Segment(entry.campus, entry.start, entry.end, tuple(entry.classes),
+                                tuple((t, role) for t in entry.teachers)),)
+        return cls(entry.kind, entry.code, entry.subject, entry.day, segments)
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ def _appearances(a: Activity, owners: dict[FeedKey, str], home: dict[str, str]) 
     return seen
 
 
-def weekly_events(d: Directory, activities: Iterable[dict[str, Any]],
+def weekly_events(d: Directory, activities: Iterable[PlannedActivity],
                   meeting_link: Callable[[str], str]) -> dict[str, list[WeeklyEvent]]:
     """Every feed's view of a plan's weekly pattern, by weekday (`mon` … `sun`)."""
     community_feed: FeedKey = ("community", d.community.code)

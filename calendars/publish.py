@@ -34,6 +34,7 @@ from scheduler.dataset.terms import term_calendar
 from scheduler.models import County, PlanPublication, PlanVersion
 from scheduler.plans import (
     default_effective_date, find_version, plans_by_date, publications, record_publication, set_published,
+    stored_document,
 )
 from scheduler.school_calendar import SchoolDay, school_days
 
@@ -207,7 +208,7 @@ def plan_occurrences(session: Session, directory: Directory, history: list[PlanP
     for plan_id, dated in plans_by_date(history, days).items():
         plan = session.get(PlanVersion, plan_id)
         assert plan is not None  # publications reference versions by foreign key
-        weekly = weekly_events(directory, plan.activities, meeting_link)
+        weekly = weekly_events(directory, stored_document(plan).activities, meeting_link)
         for feed, found in dated_occurrences(weekly, dated, directory.county).items():
             feeds.setdefault(feed, []).extend(found)
     return feeds

@@ -19,7 +19,8 @@ from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset
 from scheduler.db import snapshot, transaction
 from scheduler.models import PlanVersion
-from scheduler.plans import published_version, store_plan
+from scheduler.plan_document import Plan, PlanDocument, read_plan
+from scheduler.plans import published_version, store_plan, stored_document
 from scheduler.solver import solve
 
 Progress = Callable[[dict[str, Any]], None]
@@ -35,10 +36,12 @@ class Outcome:
     violations: list[Violation]
 
 
-def load_for(engine: Engine, community: str, term: str) -> tuple[Dataset, PlanVersion | None]:
+def load_for(engine: Engine, community: str, term: str) -> tuple[Dataset, PlanDocument | None]:
+    """The stored dataset and the community's published plan (if any), read in one snapshot."""
     with snapshot(engine) as session:
         dataset = load_dataset(session)
-        published = published_version(session, community, term)
+        pointer = published_version(session, community, term)
+        published = stored_document(pointer) if pointer is not None else None
     if dataset is None:
         raise PlanningError("数据库中还没有数据，请先 tongpan import")
     if community not in {c.code for c in dataset.communities}:
@@ -48,21 +51,21 @@ def load_for(engine: Engine, community: str, term: str) -> tuple[Dataset, PlanVe
     return dataset, published
 
 
-def solve_checked(dataset: Dataset, published: PlanVersion | None, community: str, term: str, *,
+def solve_checked(dataset: Dataset, published: PlanDocument | None, community: str, term: str, *,
                   time_limit: float, workers: int,
-                  progress: Progress | None = None) -> tuple[dict[str, Any], list[Violation]]:
-    """Solve from the published plan and judge the result with the independent checker."""
-    hint = {"activities": published.activities, "unmet": published.unmet} if published else None
-    result = solve(dataset, community, term, time_limit=time_limit, workers=workers, published=hint,
-                   progress=progress)
-    return result, check_plan(dataset, result, community, term)
+                  progress: Progress | None = None) -> tuple[Plan, list[Violation]]:
+    """Solve from the published plan and judge the result, as exported, with the independent checker."""
+    hint = published.to_json() if published is not None else None
+    result = read_plan(solve(dataset, community, term, time_limit=time_limit, workers=workers, published=hint,
+                             progress=progress))
+    return result, check_plan(dataset, result.to_json(), community, term)
 
 
-def store_checked(session: Session, community: str, term: str, result: dict[str, Any],
+def store_checked(session: Session, community: str, term: str, result: Plan,
                   violations: list[Violation], *, job: int | None = None) -> PlanVersion:
     """Store a checked result as the next version: `ready`, or `failed` with the violations as its message."""
     if job is not None:
-        result["stats"] = {**result.get("stats", {}), "job": job}
+        result = result.with_stats(job=job)
     message = "\n".join(str(v) for v in violations)
     return store_plan(session, community, term, result, status="failed" if violations else "ready",
                       message=message)

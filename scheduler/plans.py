@@ -1,4 +1,4 @@
-"""Plan versions: storing solver results, the published pointer, and the `tongpan-plan/1` document.
+"""Plan versions: storing solver results, the published pointer, and reading a version back as a document.
 
 A plan is never edited in place. Each solve writes a new version; publishing
 moves the community's pointer and marks the previous version superseded, in the
@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.models import PlanPublication, PlanVersion, PublishedPlan
+from scheduler.plan_document import Plan, PlanDocument
 from scheduler.school_calendar import SchoolDay
-
-PLAN_FORMAT = "tongpan-plan/1"
 
 
 class PlanNotFound(LookupError):
@@ -33,14 +31,15 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def store_plan(session: Session, community: str, term: str, result: dict[str, Any], *,
+def store_plan(session: Session, community: str, term: str, result: Plan, *,
                status: str = "ready", message: str = "") -> PlanVersion:
     """Write a solver result as the next version number of this community and term."""
     latest = session.scalar(select(func.max(PlanVersion.version)).where(
         PlanVersion.community_code == community, PlanVersion.term_code == term))
+    body = result.to_json()
     plan = PlanVersion(community_code=community, term_code=term, version=(latest or 0) + 1, status=status,
-                       created_at=now(), stats=result.get("stats", {}), activities=result["activities"],
-                       unmet=result.get("unmet", []), message=message)
+                       created_at=now(), stats=body["stats"], activities=body["activities"],
+                       unmet=body["unmet"], message=message)
     session.add(plan)
     session.flush()
     return plan
@@ -89,19 +88,11 @@ def set_published(session: Session, plan: PlanVersion) -> PlanVersion | None:
     return previous if previous is not None and previous.id != plan.id else None
 
 
-def plan_document(plan: PlanVersion) -> dict[str, Any]:
+def stored_document(plan: PlanVersion) -> PlanDocument:
     """The version as `tongpan-plan/1` (spec/plan.md)."""
-    return {
-        "format": PLAN_FORMAT,
-        "community": plan.community_code,
-        "term": plan.term_code,
-        "version": plan.version,
-        "status": plan.status,
-        "created_at": aware(plan.created_at).isoformat(),
-        "activities": plan.activities,
-        "unmet": plan.unmet,
-        "stats": plan.stats,
-    }
+    return PlanDocument(community=plan.community_code, term=plan.term_code, version=plan.version,
+                        status=plan.status, created_at=aware(plan.created_at), activities=plan.activities,
+                        unmet=plan.unmet, stats=plan.stats)
 
 
 def publications(session: Session, community: str, term: str) -> list[PlanPublication]:

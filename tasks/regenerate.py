@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import Engine
@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from scheduler.check import Violation
 from scheduler.db import transaction
 from scheduler.models import PlanVersion
+from scheduler.plan_document import Plan
 from scheduler.planning import PlanningError, load_for, store_checked
+from scheduler.plans import stored_document
 from tasks.config import Limits
 from tasks.jobs import PROGRESS, Reporter, Step, claim, fail, finish, lock_active
 from tasks.models import Job
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SolveChecked = Callable[..., tuple[dict[str, Any], list[Violation]]]
+SolveChecked = Callable[..., tuple[Plan, list[Violation]]]
 Publish = Callable[[Session, str, str, int], "PublishResult"]
 
 SHOWN_VIOLATIONS = 3
@@ -64,7 +66,7 @@ def _violations_message(version: int, violations: list[Violation]) -> str:
     return f"第 {version} 版未通过独立校验（{len(violations)} 处违规），未发布。{shown}{more}"
 
 
-def _store(engine: Engine, job_id: int, attempt: int, result: dict[str, Any],
+def _store(engine: Engine, job_id: int, attempt: int, result: Plan,
            violations: list[Violation]) -> Step:
     """Store the version and record it on the job in one transaction, if this run still owns the job."""
     with transaction(engine) as session:
@@ -114,8 +116,9 @@ def solve_job(engine: Engine, job_id: int, worker: str, limits: Limits, work: Wo
     return Step("done")
 
 
-def _published_message(plan: PlanVersion, published: PublishResult) -> str:
-    unmet = sum(int(u.get("periods", 0)) for u in plan.unmet)
+def _published_message(version: PlanVersion, published: PublishResult) -> str:
+    plan = stored_document(version)
+    unmet = plan.unmet_periods
     tail = f"，{unmet} 节课未能安排（见方案 unmet）" if unmet else ""
     return (f"已发布第 {plan.version} 版：{len(plan.activities)} 项活动{tail}；"
             f"{published.feeds_changed} 个订阅日历已更新")

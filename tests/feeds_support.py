@@ -27,6 +27,7 @@ from scheduler.dataset.store import apply
 from scheduler.dataset.terms import term_calendar
 from scheduler.db import transaction
 from scheduler.generate import generate_community_dataset
+from scheduler.plan_document import read_plan
 from scheduler.plans import store_plan
 from scheduler.school_calendar import school_days
 
@@ -109,7 +110,7 @@ def moved(plan: list[dict[str, Any]], index: int, **changes: Any) -> list[dict[s
 
 def store_and_publish(engine: Engine, activities: list[dict[str, Any]], at: datetime) -> PublishResult:
     with transaction(engine) as session:
-        plan = store_plan(session, COMMUNITY, TERM, {"activities": activities})
+        plan = store_plan(session, COMMUNITY, TERM, read_plan({"activities": activities}))
         return publish(session, COMMUNITY, TERM, plan.version, config=CONFIG, now=at)
 
 

@@ -24,7 +24,7 @@ from conftest import missing_service
 from scheduler.check import Violation
 from scheduler.dataset.load import import_file
 from scheduler.generate import generate_community_dataset, generate_county
-from scheduler.models import PlanVersion
+from scheduler.plan_document import Plan, PlanDocument, read_plan
 from scheduler.plans import find_version, set_published
 from tasks.regenerate import Work
 
@@ -47,6 +47,14 @@ def small_county(communities: int = 2) -> dict[str, Any]:
     return generate_county(communities, 1)
 
 
+def fake_plan(n: int) -> Plan:
+    """A one-lesson plan whose lesson code and objective are `n` (what the fake solver returns)."""
+    return read_plan({"activities": [{"kind": "lesson", "code": f"A{n}", "subject": "YW", "day": "mon",
+                                      "start": "08:00", "end": "08:40", "campus": "X", "classes": ["X-1"],
+                                      "teachers": ["T1"]}],
+                      "unmet": [], "stats": {"objective": n}})
+
+
 @dataclass
 class FakeWork:
     """Stands in for the solver and checker (planning.solve_checked) and feed publication; records calls."""
@@ -58,10 +66,9 @@ class FakeWork:
     publications: list[tuple[str, str, int]] = field(default_factory=list)
     before_return: Callable[[], None] | None = None
 
-    def solve_checked(self, ds: Any, published: PlanVersion | None, community: str, term: str,
-                      **options: Any) -> tuple[dict[str, Any], list[Violation]]:
-        hint = {"activities": published.activities, "unmet": published.unmet} if published else None
-        self.solves.append({"community": community, "term": term, "published": hint, **options})
+    def solve_checked(self, ds: Any, published: PlanDocument | None, community: str, term: str,
+                      **options: Any) -> tuple[Plan, list[Violation]]:
+        self.solves.append({"community": community, "term": term, "published": published, **options})
         for i in range(self.progress_reports):
             options["progress"]({"phase": "search", "objective": 100 - i, "bound": 90, "elapsed": float(i)})
         if self.solve_error is not None:
@@ -69,8 +76,7 @@ class FakeWork:
         if self.before_return is not None:
             self.before_return()
         n = len(self.solves)
-        result = {"activities": [{"kind": "lesson", "code": f"A{n}"}], "unmet": [], "stats": {"objective": n}}
-        return result, list(self.violations)
+        return fake_plan(n), list(self.violations)
 
     def publish(self, session: Session, community: str, term: str, version: int) -> Any:
         set_published(session, find_version(session, community, term, version))

@@ -23,6 +23,7 @@ from feeds_support import (
     cut_feeds, window_today,
 )
 from scheduler.db import make_engine, transaction, upgrade
+from scheduler.plan_document import read_plan
 from scheduler.plans import store_plan
 from scheduler.solver import solve
 from tongpan.cli import app
@@ -49,7 +50,7 @@ def ical_js(files: list[Path]) -> list[dict[str, Any]]:
 
 def _store(engine: Engine, activities: list[dict[str, Any]]) -> None:
     with transaction(engine) as session:
-        store_plan(session, COMMUNITY, TERM, {"activities": activities})
+        store_plan(session, COMMUNITY, TERM, read_plan({"activities": activities}))
 
 
 def test_publish_list_reissue_export_and_ical_js(engine: Engine, tmp_path: Path) -> None:
@@ -108,7 +109,7 @@ def publish_solver_plan(engine: Engine) -> tuple[dict[str, Any], dict[tuple[str,
     load(engine)
     plan = solver_plan()
     with transaction(engine) as session:
-        store_plan(session, COMMUNITY, TERM, plan)
+        store_plan(session, COMMUNITY, TERM, read_plan(plan))
     assert tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM).exit_code == 0
     return plan, stored_feeds(engine)
 

@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 
 from feeds_support import COMMUNITY, LEAD_CLASS, REMOTE_B, TERM, People, base_plan, dataset, load
 from scheduler.db import make_engine, transaction, upgrade
-from scheduler.plans import plan_document, store_plan
+from scheduler.plan_document import read_plan
+from scheduler.plans import store_plan, stored_document
 from scheduler.printing.pdf import FONT_PATH, Document
 from scheduler.printing.timetables import timetable_pdf
 from scheduler.timetable import Directory, campus_class_grids, class_grid, load_directory, teacher_grid
@@ -24,9 +25,9 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Directory
     upgrade(eng)
     load(eng)
     with transaction(eng) as session:
-        plan = store_plan(session, COMMUNITY, TERM, {"activities": base_plan(), "unmet": [
-            {"class": LEAD_CLASS, "subject": "YY", "periods": 2, "reason": "校区没有合格的英语教师"}]})
-        document = plan_document(plan)
+        plan = store_plan(session, COMMUNITY, TERM, read_plan({"activities": base_plan(), "unmet": [
+            {"class": LEAD_CLASS, "subject": "YY", "periods": 2, "reason": "校区没有合格的英语教师"}]}))
+        document = stored_document(plan).to_json()
         directory = load_directory(session, COMMUNITY)
     assert directory is not None
     yield directory, document

@@ -23,10 +23,11 @@ from rich.table import Table
 from scheduler.check import Violation, check_plan
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset
-from scheduler.db import snapshot
+from scheduler.db import snapshot, transaction
 from scheduler.planning import PlanningError, solve_and_store
 from scheduler.models import County, PlanVersion
-from scheduler.plans import PlanNotFound, aware, find_version, plan_document, publications
+from scheduler.plan_document import PlanDocument, Unmet, write_document
+from scheduler.plans import PlanNotFound, aware, find_version, publications, stored_document
 from tasks.config import Limits
 
 EXIT_VIOLATIONS = 1
@@ -72,12 +73,12 @@ def print_violations(violations: list[Violation]) -> None:
         out.print(str(v), highlight=False, markup=False)
 
 
-def _print_unmet(unmet: list[dict[str, Any]]) -> None:
-    table = Table(title=f"未能安排的课（{sum(int(u['periods']) for u in unmet)} 节）")
+def _print_unmet(unmet: list[Unmet]) -> None:
+    table = Table(title=f"未能安排的课（{sum(u.periods for u in unmet)} 节）")
     for column in ("班级", "学科", "节数", "原因"):
         table.add_column(column, overflow="fold")
     for u in unmet:
-        table.add_row(u["class"], u["subject"], str(u["periods"]), u["reason"])
+        table.add_row(u.class_, u.subject, str(u.periods), u.reason)
     _cli().out.print(table)
 
 
@@ -102,12 +103,13 @@ def solve_command(
                                       workers=workers or limits.solver_workers, progress=report)
     except PlanningError as exc:
         raise cli.fail(str(exc)) from None
-    plan, stats = outcome.plan, outcome.plan.stats
-    kinds = {kind: sum(1 for a in plan.activities if a["kind"] == kind) for kind in ("lesson", "coteach", "research")}
+    plan = stored_document(outcome.plan)
+    stats = plan.stats
     changed = (f"，与已发布方案相比变动 {stats['changed_vs_published']} 项"
                if stats.get("changed_vs_published") is not None else "")
-    cli.out.print(f"教共体 {community} 学期 {term} 第 {plan.version} 版（{plan.status}）：课 {kinds['lesson']} 节，"
-                  f"同步课堂 {kinds['coteach']} 节，教研 {kinds['research']} 次；用时 {stats.get('solve_seconds')} 秒，"
+    cli.out.print(f"教共体 {community} 学期 {term} 第 {plan.version} 版（{plan.status}）：课 {plan.count('lesson')} 节，"
+                  f"同步课堂 {plan.count('coteach')} 节，教研 {plan.count('research')} 次；"
+                  f"用时 {stats.get('solve_seconds')} 秒，"
                   f"目标值 {_number(stats.get('objective'))}，下界 {_number(stats.get('bound'))}{changed}",
                   highlight=False)
     if plan.unmet:
@@ -119,11 +121,11 @@ def solve_command(
 
 
 def _stored_document(community: str, term: str, version: int | None, *,
-                     with_dataset: bool) -> tuple[dict[str, Any], Dataset | None]:
+                     with_dataset: bool) -> tuple[PlanDocument, Dataset | None]:
     cli = _cli()
     try:
         with snapshot(cli.engine()) as session:
-            document = plan_document(find_version(session, community, term, version))
+            document = stored_document(find_version(session, community, term, version))
             dataset = load_dataset(session) if with_dataset else None
     except PlanNotFound as exc:
         raise cli.fail(str(exc)) from None
@@ -136,11 +138,11 @@ def check_command(community: CommunityOption, term: TermOption, version: Version
     document, dataset = _stored_document(community, term, version, with_dataset=True)
     if dataset is None:
         raise cli.fail("数据库中还没有数据，请先 tongpan import")
-    violations = check_plan(dataset, document, community, term)
+    violations = check_plan(dataset, document.to_json(), community, term)
     if violations:
         print_violations(violations)
-        raise cli.fail(f"第 {document['version']} 版有 {len(violations)} 处违反硬性规则", EXIT_VIOLATIONS)
-    cli.out.print(f"第 {document['version']} 版通过校验：{len(document['activities'])} 项活动，"
+        raise cli.fail(f"第 {document.version} 版有 {len(violations)} 处违反硬性规则", EXIT_VIOLATIONS)
+    cli.out.print(f"第 {document.version} 版通过校验：{len(document.activities)} 项活动，"
                   "没有违反任何硬性规则", highlight=False)
 
 
@@ -152,7 +154,7 @@ def export_plan(
 ) -> None:
     """Write a stored plan version as tongpan-plan/1 JSON."""
     document, _ = _stored_document(community, term, version, with_dataset=False)
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    text = write_document(document)
     if out_file is None:
         typer.echo(text, nl=False)
     else:
