@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -93,6 +94,11 @@ def stored_document(plan: PlanVersion) -> PlanDocument:
     return PlanDocument(community=plan.community_code, term=plan.term_code, version=plan.version,
                         status=plan.status, created_at=aware(plan.created_at), activities=plan.activities,
                         unmet=plan.unmet, stats=plan.stats)
+
+
+def plan_document(plan: PlanVersion) -> dict[str, Any]:
+    """The version's `tongpan-plan/1` JSON form, written by the typed module (for readers of plain JSON)."""
+    return stored_document(plan).to_json()
 
 
 def publications(session: Session, community: str, term: str) -> list[PlanPublication]:
