@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.models import PlanPublication, PlanVersion, PublishedPlan
-from scheduler.plan_document import Plan, PlanDocument
+from scheduler.plan_document import Plan, PlanDocument, read_plan
 from scheduler.school_calendar import SchoolDay
 
 
@@ -32,12 +32,16 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def store_plan(session: Session, community: str, term: str, result: Plan, *,
+def store_plan(session: Session, community: str, term: str, result: Plan | dict[str, Any], *,
                status: str = "ready", message: str = "") -> PlanVersion:
-    """Write a solver result as the next version number of this community and term."""
+    """Write a solver result as the next version number of this community and term.
+
+    A plain `{"activities", "unmet", "stats"}` dict is read through the typed
+    module first, so nothing of the wrong shape is ever stored.
+    """
     latest = session.scalar(select(func.max(PlanVersion.version)).where(
         PlanVersion.community_code == community, PlanVersion.term_code == term))
-    body = result.to_json()
+    body = read_plan(result).to_json()
     plan = PlanVersion(community_code=community, term_code=term, version=(latest or 0) + 1, status=status,
                        created_at=now(), stats=body["stats"], activities=body["activities"],
                        unmet=body["unmet"], message=message)
