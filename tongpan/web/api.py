@@ -9,7 +9,7 @@ workers write it, so polling `GET /api/jobs/{id}` shows live progress.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +22,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from scheduler.db import transaction
 from scheduler.plans import aware
@@ -77,7 +79,7 @@ class JobList(BaseModel):
 
 
 class RegenerateRequest(BaseModel):
-    term: str = Field(description="Term code, e.g. 2026-1.", examples=["2026-1"])
+    term: str = Field(description="Term code, e.g. 2026-1.", examples=["2026-1"], max_length=64)
 
 
 @dataclass
@@ -105,14 +107,33 @@ UNAUTHORIZED = {"description": "缺少或无效的管理令牌", "headers": {"WW
 ERRORS: dict[int | str, dict[str, Any]] = {401: UNAUTHORIZED, 403: {"description": "令牌无权访问该教共体"}}
 
 
+VERIFIED = "tongpan_admin_token"
+
+
 def jobs_api(request: Request) -> JobsApi:
     return request.app.state.jobs_api  # type: ignore[no-any-return]
 
 
-def admin_token(api: Annotated[JobsApi, Depends(jobs_api)],
+def bearer_first(engine: Engine) -> Callable[[Scope, Headers], bool]:
+    """The admin API's token check on the headers alone, for tongpan.web.limits.AuthFirst: it runs
+    before FastAPI reads the body. The verified token is kept in the request state for `admin_token`."""
+
+    def check(scope: Scope, headers: Headers) -> bool:
+        scheme, _, presented = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            return False
+        with transaction(engine) as session:
+            token = verify_token(session, presented.strip())
+        scope.setdefault("state", {})[VERIFIED] = token
+        return token is not None
+
+    return check
+
+
+def admin_token(request: Request, api: Annotated[JobsApi, Depends(jobs_api)],
                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> AdminToken:
-    token = None
-    if credentials is not None:
+    token: AdminToken | None = request.scope.get("state", {}).get(VERIFIED)
+    if token is None and credentials is not None:
         with transaction(api.engine) as session:
             token = verify_token(session, credentials.credentials)
     if token is None:

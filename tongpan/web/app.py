@@ -9,17 +9,22 @@ from sqlalchemy import text
 
 from scheduler.db import make_engine
 from tongpan.settings import Settings
-from tongpan.web import api, dashboard, feeds
+from tongpan.web import api, dashboard, feeds, limits
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    app = FastAPI(title="tongpan 同盘", docs_url=None, redoc_url=None)
+    # No app-wide schema: the admin API publishes its own at /api/openapi.json (what /docs shows).
+    app = FastAPI(title="tongpan 同盘", docs_url=None, redoc_url=None, openapi_url=None,
+                  max_body_size=limits.max_body_size())
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
+    limits.install(app)
     app.include_router(feeds.router)
     feeds.redact_access_log()
     app.include_router(api.router)
+    limits.require_first(app, "/api/", api.bearer_first(app.state.engine))
+    limits.require_first(app, "/api/openapi.json", None)
     dashboard.install(app)
 
     @app.get("/healthz")

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 ASSETS = "/docs/assets"
+PUBLIC_SCHEMA = "/api/openapi.json"  # the admin API's schema; the app publishes none of its own
 
 
 def install_docs(app: FastAPI) -> None:
@@ -20,7 +21,7 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="同盘 tongpan 接口文档",
+        return get_swagger_ui_html(openapi_url=PUBLIC_SCHEMA, title="同盘 tongpan 接口文档",
                                    swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
                                    swagger_css_url=f"{ASSETS}/swagger-ui.css",
                                    swagger_favicon_url=f"{ASSETS}/favicon-32x32.png")
