@@ -210,12 +210,40 @@ def _appearances(a: Activity, owners: dict[FeedKey, str], home: dict[str, str]) 
     return seen
 
 
+def joined_doubles(activities: Iterable[PlannedActivity]) -> list[PlannedActivity]:
+    """The week with each double (连堂) as one activity: its first lesson, ending when its second ends.
+
+    A calendar shows a double as one event of the double's span, so a teacher
+    sees 08:00–09:40 once rather than two events with a break between them.
+    """
+    acts = list(activities)
+    seconds: dict[tuple[str, str, tuple[str, ...]], list[PlannedActivity]] = defaultdict(list)
+    for a in acts:
+        if a.double == "second":
+            seconds[a.code, a.day, tuple(a.classes)].append(a)
+    joined: list[PlannedActivity] = []
+    for a in acts:
+        if a.double == "second":
+            continue
+        later = [b for b in seconds.get((a.code, a.day, tuple(a.classes)), []) if b.start >= a.end]
+        if a.double != "first" or not later:
+            joined.append(a)
+            continue
+        second = min(later, key=lambda b: b.start)
+        seconds[a.code, a.day, tuple(a.classes)].remove(second)
+        ends = {r.class_: r.end for r in second.remote or []}
+        remote = [r.model_copy(update={"end": ends.get(r.class_, r.end)}) for r in a.remote] if a.remote else None
+        joined.append(a.model_copy(update={"end": second.end, "remote": remote}))
+    joined.extend(b for rest in seconds.values() for b in rest)  # a second without its first stays an event
+    return joined
+
+
 def weekly_events(d: Directory, activities: Iterable[PlannedActivity],
                   meeting_link: Callable[[str], str]) -> dict[str, list[WeeklyEvent]]:
     """Every feed's view of a plan's weekly pattern, by weekday (`mon` … `sun`)."""
     community_feed: FeedKey = ("community", d.community.code)
     by_day: dict[str, list[WeeklyEvent]] = defaultdict(list)
-    for entry in activities:
+    for entry in joined_doubles(activities):
         a = Activity.of(entry)
         online = a.kind == "coteach" or (a.kind == "research" and a.segments[0].campus == ONLINE)
         url = meeting_link(a.code) if online else None

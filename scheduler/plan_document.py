@@ -61,6 +61,7 @@ class Activity(_Model):
     classes: list[str] = Field(default_factory=list)
     teachers: list[str] = Field(default_factory=list)
     remote: list[Remote] | None = None
+    double: Literal["first", "second"] | None = None  # the two lessons of a double (连堂)
 
 
 class Unmet(_Model):

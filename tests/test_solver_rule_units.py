@@ -64,7 +64,7 @@ def allows(p: Problem, rule: Callable[[TimetableVars], None], force: Callable[[T
 
 def test_every_hard_rule_names_its_checker_rule() -> None:
     for rule in (*timetable.HARD_RULES, *staffing_rules.HARD_RULES):
-        assert 1 <= rule.checker_rule <= 8, rule.__name__  # type: ignore[attr-defined]
+        assert 1 <= rule.checker_rule <= 9, rule.__name__  # type: ignore[attr-defined]
 
 
 # -- phase 2 (timetable) -----------------------------------------------------------
@@ -77,6 +77,37 @@ def test_staffed_periods_placed() -> None:
     assert allows(p, rule, lambda v: [v.x[0][0] == 1, v.x[0][1] == 0, v.short_x[0] == 1])
     assert not allows(p, rule, lambda v: [v.x[0][1] == 0], lean=True)  # lean: every period required
     assert allows(p, rule, lambda v: [v.x[0][0] == 1, v.x[0][1] == 1], lean=True)
+
+
+def doubles_problem(max_break: int | None = None) -> Problem:
+    """One class, SX twice a week as one double; Monday's four periods 10 minutes apart."""
+    doc = case([school("U", "mon4")], [teacher("T1", "U", {"SX": [3]})], [klass("U", 3)], {"SX": 2},
+               [clock_bell("mon4", "08:00", 40, 10, 4, days=["mon"])])
+    doc["curriculum"][0]["double_periods"] = 1
+    if max_break is not None:
+        rules(doc, double_max_break_minutes=max_break)
+    return problem(Instance(dataset(doc), "C1", "2026-1"), [teach("U-A-3-1", periods=2)])
+
+
+def test_doubles_back_to_back() -> None:
+    p = doubles_problem()
+    assert p.doubles == {0: 1} and p.pair_options[0] == ((0, 1), (1, 2), (2, 3))
+    rule = timetable.doubles_back_to_back
+
+    def placed(*slots: int, short: int = 0) -> Callable[[TimetableVars], list[Any]]:
+        return lambda v: [*(v.x[0][si] == int(si in slots) for si in range(4)), v.short_x[0] == short]
+
+    assert allows(p, rule, placed(1, 2))
+    assert not allows(p, rule, placed(0, 2))  # not back to back
+    assert not allows(p, rule, placed(0, 2, short=1))  # a missing double leaves both its periods short
+    assert allows(p, rule, placed(0, 2, short=2))
+    assert not allows(p, rule, placed(0, 2), lean=True)
+
+
+def test_doubles_never_straddle_a_longer_break() -> None:
+    p = doubles_problem(max_break=5)  # every break is 10 minutes
+    assert p.pair_options[0] == ()
+    assert not allows(p, timetable.doubles_back_to_back, lambda v: [], lean=True)
 
 
 def test_class_in_one_activity_at_a_time() -> None:

@@ -9,7 +9,7 @@ read is reported as rule 0 and left out of the other checks.
 Rules: 0 plan malformed, 1 curriculum periods (and lessons on the class's
 bell), 2 teacher clashes, 3 class clashes, 4 travel and campuses per day,
 5 community model and membership, 6 teacher load, availability and locked
-staffing, 7 co-teaching, 8 research groups.
+staffing, 7 co-teaching, 8 research groups, 9 doubles (连堂).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from scheduler.check.clashes import check_class_clashes, check_teacher_clashes, 
 from scheduler.check.community import check_model
 from scheduler.check.coteach import check_coteaching
 from scheduler.check.curriculum import check_curriculum
+from scheduler.check.doubles import check_doubles
 from scheduler.check.plan import Plan, parse_plan
 from scheduler.check.research import check_research
 from scheduler.check.scope import Scope
@@ -32,7 +33,7 @@ __all__ = ["Violation", "check_plan"]
 
 RULES: tuple[Callable[[Scope, Plan], Iterator[Violation]], ...] = (
     check_curriculum, check_teacher_clashes, check_class_clashes, check_travel,
-    check_model, check_teachers, check_coteaching, check_research,
+    check_model, check_teachers, check_coteaching, check_research, check_doubles,
 )
 
 

@@ -43,6 +43,7 @@ class Activity:
     classes: tuple[str, ...]  # a co-teaching lesson's lead class first
     teachers: tuple[str, ...]  # a co-teaching lesson's lead teacher first
     remote: tuple[Remote, ...] = ()
+    double: str | None = None  # `first` or `second` of a double (连堂)
 
     @property
     def label(self) -> str:
@@ -170,7 +171,10 @@ def _activity(entry: Any, scope: Scope) -> Activity:
             raise _Bad("classes 除第一个（主讲班级）外应与 remote 中的班级一一对应")
         if not set(teachers[1:]) <= {r.assistant for r in remote}:
             raise _Bad("teachers 除第一个（主讲教师）外只能是远端助教")
-    return Activity(kind, code, subject, day, start, end, campus, classes, teachers, remote)
+    double = entry.get("double")
+    if double is not None and (kind == "research" or double not in ("first", "second")):
+        raise _Bad(f"double 只能是课或同步课堂的 first 或 second，实际为 {_show(double)}")
+    return Activity(kind, code, subject, day, start, end, campus, classes, teachers, remote, double)
 
 
 def _unmet(entry: Any, scope: Scope) -> Unmet:

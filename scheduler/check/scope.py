@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from scheduler.dataset.schema import BellSchedule, Community, Dataset, ResearchGroup, minutes
 from scheduler.dataset.travel import TravelTimes
-from scheduler.dataset.validate import weekly_periods
+from scheduler.dataset.validate import double_max_break, weekly_doubles, weekly_periods
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class Scope:
         self.terms = {t.code for t in ds.terms}
         self.staffing = ds.staffing
         self.demand = weekly_periods(ds)
+        self.doubles = weekly_doubles(ds)
+        self.double_break = double_max_break(community)
         self.travel = TravelTimes.of(ds)
 
     def owns_campus(self, code: str) -> bool:
@@ -60,6 +62,13 @@ class Scope:
 
     def qualified(self, teacher: str, subject: str, grade: int) -> bool:
         return any(q.subject == subject and grade in q.grades for q in self.teachers[teacher].subjects)
+
+    def next_period(self, campus: str, day: str, end: int) -> tuple[int, int] | None:
+        """The period of the campus's bell that day starting first at or after `end`."""
+        bell = self.bells.get(campus)
+        if bell is None or day not in bell.days:
+            return None
+        return min((p for p in bell.periods.values() if p[0] >= end), default=None)
 
     def rings(self, campus: str, day: str, start: int, end: int) -> bool:
         bell = self.bells.get(campus)

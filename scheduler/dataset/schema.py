@@ -195,6 +195,8 @@ class Targets(Entry):
 class Rules(Entry):
     max_campuses_per_day: Annotated[int, Field(ge=1)] = 2
     coteach_start_tolerance_minutes: NonNegative = 10
+    # The longest break the two periods of a double (连堂) may straddle: 大课间 yes, lunch no.
+    double_max_break_minutes: NonNegative | None = None
 
 
 class Community(Entry):
@@ -258,12 +260,14 @@ class CurriculumLine(Entry):
     grades: Annotated[list[Grade], Field(min_length=1)]
     subject: Code
     periods_per_week: NonNegative
+    double_periods: NonNegative | None = None  # pairs of consecutive periods (连堂) among them
 
 
 class CurriculumOverride(Entry):
     class_: Code = Field(alias="class")
     subject: Code
     periods_per_week: NonNegative
+    double_periods: NonNegative | None = None  # absent: the grade's doubles, as many as still fit
 
 
 class Staffing(Entry):

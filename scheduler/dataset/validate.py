@@ -14,7 +14,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from scheduler.dataset.issues import DatasetInvalid, DatasetIssue, Path, from_validation_error, json_path
-from scheduler.dataset.schema import Dataset, minutes
+from scheduler.dataset.schema import Community, Dataset, minutes
 from scheduler.dataset.terms import term_calendar
 from scheduler.school_calendar import CalendarError, school_days
 
@@ -286,6 +286,40 @@ def _classes_and_curriculum(ds: Dataset) -> Iterator[DatasetIssue]:
             yield _missing(("curriculum_overrides", i, "class"), "班级", override.class_)
         if override.subject not in subjects:
             yield _missing(("curriculum_overrides", i, "subject"), "学科", override.subject)
+    for name, entries in (("curriculum", ds.curriculum), ("curriculum_overrides", ds.curriculum_overrides)):
+        for i, entry in enumerate(entries):
+            k = entry.double_periods or 0
+            if 2 * k > entry.periods_per_week:
+                yield _error((name, i, "double_periods"), f"每周连堂 {k} 次需要 {2 * k} 节课，"
+                                                          f"超过每周 {entry.periods_per_week} 节")
+
+
+DEFAULT_DOUBLE_MAX_BREAK = 30  # minutes: a double may straddle a 大课间, never the lunch break
+
+
+def double_max_break(community: Community) -> int:
+    """The longest break inside a double (连堂) of this community, in minutes."""
+    limit = community.rules.double_max_break_minutes
+    return DEFAULT_DOUBLE_MAX_BREAK if limit is None else limit
+
+
+def weekly_doubles(ds: Dataset) -> dict[tuple[str, str], int]:
+    """Doubles (连堂) per week of every (class, subject) that asks for any.
+
+    An override states its own or keeps its grade's, as many as still fit its periods."""
+    by_grade: dict[int, dict[str, int]] = defaultdict(dict)
+    for line in ds.curriculum:
+        for grade in line.grades:
+            by_grade[grade][line.subject] = line.double_periods or 0
+    doubles = {(c.code, s): k for c in ds.classes for s, k in by_grade[c.grade].items() if k}
+    grade = {c.code: c.grade for c in ds.classes}
+    for o in ds.curriculum_overrides:
+        inherited = by_grade[grade.get(o.class_, 0)].get(o.subject, 0)
+        k = o.double_periods if o.double_periods is not None else min(inherited, o.periods_per_week // 2)
+        doubles.pop((o.class_, o.subject), None)
+        if k:
+            doubles[o.class_, o.subject] = k
+    return doubles
 
 
 def weekly_periods(ds: Dataset) -> dict[tuple[str, str], int]:

@@ -378,6 +378,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("rules.max_campuses_per_day", "每天最多去几个校区", INT, "一位教师一天内上课的校区数上限"),
         Column("rules.coteach_start_tolerance_minutes", "同步课堂开课时差（分钟）", INT,
                "同步课堂各班开始时间最多相差几分钟"),
+        Column("rules.double_max_break_minutes", "连堂可跨课间（分钟）", INT,
+               "连堂的两节之间最长可隔几分钟；默认 30（可跨大课间，不跨午休）"),
     ), "每个教共体一行。一所学校只能属于一个教共体。"),
     Sheet("教师", TopList("teachers"), s.Teacher, (
         _code("全县唯一的教师代码（如 T0001），导入时按代码更新"),
@@ -402,11 +404,13 @@ SHEETS: tuple[Sheet, ...] = (
         Column("grades", "年级", GRADES),
         Column("subject", "学科", CODE, "学科代码"),
         Column("periods_per_week", "周课时", INT),
+        Column("double_periods", "每周连堂次数", INT, "其中连续两节的次数（连堂），可不填"),
     ), "各年级各学科每周节数。"),
     Sheet("课程调整", TopList("curriculum_overrides"), s.CurriculumOverride, (
         Column("class", "班级", CODE, "班级代码"),
         Column("subject", "学科", CODE, "学科代码"),
         Column("periods_per_week", "周课时", INT),
+        Column("double_periods", "每周连堂次数", INT, "不填则沿用课程计划中的连堂次数"),
     ), "个别班级与课程计划不同的周课时。"),
     Sheet("任课安排", TopList("staffing"), s.Staffing, (
         Column("class", "班级", CODE, "班级代码"),

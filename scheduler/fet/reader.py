@@ -127,7 +127,7 @@ class _Reader:
         classes = self._classes()
         subject_code, teacher_code = _codes(subjects, "S"), _codes(teachers, "T")
         class_code = _codes(list(classes), "C")
-        demand, staffing = self._activities(classes, subject_code, teacher_code)
+        demand, doubles, staffing = self._activities(classes, subject_code, teacher_code)
         unavailable = self._teacher_unavailable(days, hours, teacher_code)
         school = "FET"
         ds: dict[str, Any] = {
@@ -147,7 +147,8 @@ class _Reader:
                          "grade": grade, **({"students": n} if n is not None else {})}
                         for name, (grade, n) in classes.items()],
             "curriculum": [],
-            "curriculum_overrides": [{"class": class_code[c], "subject": s, "periods_per_week": n}
+            "curriculum_overrides": [{"class": class_code[c], "subject": s, "periods_per_week": n,
+                                      **({"double_periods": doubles[c, s]} if doubles[c, s] else {})}
                                      for (c, s), n in sorted(demand.items())],
             "staffing": [{"class": class_code[c], "subject": s, "teacher": t, "locked": True}
                          for (c, s), t in sorted(staffing.items())],
@@ -257,8 +258,11 @@ class _Reader:
         return classes
 
     def _activities(self, classes: dict[str, tuple[int, int | None]], subject_code: dict[str, str],
-                    teacher_code: dict[str, str]) -> tuple[Counter[tuple[str, str]], dict[tuple[str, str], str]]:
+                    teacher_code: dict[str, str]) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]],
+                                                           dict[tuple[str, str], str]]:
+        """Weekly periods, doubles (an activity of duration 2) and the teacher of each class-subject."""
         demand: Counter[tuple[str, str]] = Counter()
+        doubles: Counter[tuple[str, str]] = Counter()
         staffing: dict[tuple[str, str], str] = {}
         for a in self.root.iterfind("Activities_List/Activity"):
             teachers = [t.text.strip() for t in a.findall("Teacher") if t.text]
@@ -280,9 +284,11 @@ class _Reader:
                     self.skipped["同一班级同一学科由不同教师任教的活动"] += 1
                     continue
                 demand[key] += duration
-                if duration > 1:
-                    self.skipped[f"时长为 {duration} 的活动（按 {duration} 个单节导入，连堂未保留）"] += 1
-        return demand, staffing
+                if duration == 2:
+                    doubles[key] += 1
+                elif duration > 2:
+                    self.skipped[f"时长为 {duration} 的活动（按 {duration} 个单节导入）"] += 1
+        return demand, doubles, staffing
 
     def _teacher_unavailable(self, days: list[tuple[str, str]], hours: list[dict[str, Any]],
                              teacher_code: dict[str, str]) -> dict[str, list[dict[str, Any]]]:

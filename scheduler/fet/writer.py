@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from scheduler.dataset.schema import Dataset
-from scheduler.dataset.validate import weekly_periods
+from scheduler.dataset.validate import weekly_doubles, weekly_periods
 
 FET_VERSION = "6.0.0"  # the oldest FET 6 reads it; FET 5.x reads every element written here too
 
@@ -42,6 +42,7 @@ class FetActivity:
     classes: tuple[str, ...]
     day: str | None = None
     period: int | None = None
+    duration: int = 1  # 2 for a double (连堂)
 
 
 def _unique_names(entries: Iterable[Any]) -> dict[str, str]:
@@ -122,14 +123,15 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
     next_id = 1
     for (teacher, subject, in_room), acts in sorted(groups.items()):
         group = next_id if len(acts) > 1 else 0
+        total = sum(a.duration for a in acts)
         for act in acts:
             el = SubElement(activities, "Activity")
             _leaf(el, "Teacher", teacher_name[teacher])
             _leaf(el, "Subject", subject_name[subject])
             for class_ in in_room:
                 _leaf(el, "Students", class_name[class_])
-            _leaf(el, "Duration", 1)
-            _leaf(el, "Total_Duration", len(acts))
+            _leaf(el, "Duration", act.duration)
+            _leaf(el, "Total_Duration", total)
             _leaf(el, "Id", next_id)
             _leaf(el, "Activity_Group_Id", group)
             _leaf(el, "Active", "true")
@@ -194,8 +196,12 @@ def _problem(ds: Dataset, classes: set[str]) -> list[FetActivity]:
     if missing:
         raise FetExportError("以下班级学科没有锁定的任课教师，FET 文件的每项活动都需要教师："
                              + "、".join(missing[:10]) + ("…" if len(missing) > 10 else ""))
+    doubles = weekly_doubles(ds)
     for (class_, subject), n in sorted(demand.items()):
-        out += [FetActivity(staffing[class_, subject], subject, (class_,))] * max(n, 0)
+        pairs = min(doubles.get((class_, subject), 0), max(n, 0) // 2)
+        teacher = staffing[class_, subject]
+        out += [FetActivity(teacher, subject, (class_,), duration=2)] * pairs
+        out += [FetActivity(teacher, subject, (class_,))] * (max(n, 0) - 2 * pairs)
     return out
 
 
@@ -208,10 +214,11 @@ def plan_activities(ds: Dataset, document: dict[str, Any]) -> list[FetActivity]:
     period_at = {(b.code, p.start): p.n for b in ds.bell_schedules for p in b.periods}
     out: list[FetActivity] = []
     for act in document["activities"]:
-        if act["kind"] not in ("lesson", "coteach"):
-            continue
+        if act["kind"] not in ("lesson", "coteach") or act.get("double") == "second":
+            continue  # a double is one FET activity of duration 2, at its first period
         period = period_at.get((bell_of.get(act["campus"], ""), act["start"]))
         if period is None:
             raise FetExportError(f"{act['code']} 在 {act['day']} {act['start']} 开始，不在校区 {act['campus']} 的节次表中")
-        out.append(FetActivity(act["teachers"][0], act["subject"], tuple(act["classes"]), act["day"], period))
+        out.append(FetActivity(act["teachers"][0], act["subject"], tuple(act["classes"]), act["day"], period,
+                               2 if act.get("double") == "first" else 1))
     return out

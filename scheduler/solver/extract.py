@@ -21,11 +21,31 @@ def _hhmm(clock: int) -> str:
     return f"{clock // 60:02d}:{clock % 60:02d}"
 
 
+def double_marks(problem: Problem, ti: int, slots: set[int]) -> dict[int, str]:
+    """Slot -> `first` or `second` for the teaching's doubles (连堂) among its placed slots.
+
+    Pairs are taken left to right, which on a day's chain of back-to-back
+    periods finds as many disjoint pairs as there are; only the doubles asked
+    for are marked, so surplus back-to-back lessons stay single lessons."""
+    wanted, valid = problem.doubles.get(ti, 0), set(problem.pair_options.get(ti, ()))
+    marks: dict[int, str] = {}
+    ordered = sorted(slots)
+    i = 0
+    while i + 1 < len(ordered) and len(marks) < 2 * wanted:
+        if (ordered[i], ordered[i + 1]) in valid:
+            marks[ordered[i]], marks[ordered[i + 1]] = "first", "second"
+            i += 2
+        else:
+            i += 1
+    return marks
+
+
 def activities(problem: Problem, placed: Assignment) -> list[dict[str, Any]]:
     """Every activity of the week, sorted by day, start, campus, kind and code."""
     result: list[dict[str, Any]] = []
     for ti, t in enumerate(problem.teachings):
         campus = problem.campus_of[ti]
+        doubles = double_marks(problem, ti, placed.lessons[ti])
         for si in sorted(placed.lessons[ti]):
             s = problem.slot(campus, si)
             remote = []
@@ -44,6 +64,8 @@ def activities(problem: Problem, placed: Assignment) -> list[dict[str, Any]]:
                 "campus": campus, "classes": [t.class_, *(r["class"] for r in remote)], "teachers": [t.teacher]}
             if remote:
                 activity["remote"] = remote
+            if si in doubles:
+                activity["double"] = doubles[si]
             result.append(activity)
     for mi, meeting in enumerate(problem.meetings):
         group = meeting.group

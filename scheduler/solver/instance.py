@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from scheduler.dataset.schema import WEEKDAYS, Community, Dataset, ResearchGroup, Term, minutes
 from scheduler.dataset.travel import TravelTimes
-from scheduler.dataset.validate import weekly_periods
+from scheduler.dataset.validate import double_max_break, weekly_doubles, weekly_periods
 from scheduler.solver.weights import Weights
 
 DEFAULT_MORNING_SUBJECTS = ("YW", "SX", "YY")
@@ -55,6 +55,12 @@ class CampusView:
     @property
     def days(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.day for s in self.slots))
+
+    def pairs(self, max_break: int) -> tuple[tuple[int, int], ...]:
+        """Slot pairs that can hold a double (连堂): one period and the next the same day, the break
+        between them at most `max_break` minutes."""
+        return tuple((i, i + 1) for i, (a, b) in enumerate(zip(self.slots, self.slots[1:]))
+                     if a.day == b.day and 0 <= b.start - a.end <= max_break)
 
     def max_break(self) -> int:
         """The longest gap between two consecutive periods of one day (0 with one period a day)."""
@@ -189,6 +195,9 @@ class Instance:
             for c in sorted(ds.classes, key=lambda c: c.code) if c.campus in self.campuses}
         self.demand: dict[tuple[str, str], int] = {
             key: n for key, n in sorted(weekly_periods(ds).items()) if key[0] in self.classes and n > 0}
+        self.doubles: dict[tuple[str, str], int] = {
+            key: min(k, self.demand[key] // 2) for key, k in sorted(weekly_doubles(ds).items()) if key in self.demand}
+        self.double_break = double_max_break(found)
         self.locked = {(s.class_, s.subject): s.teacher for s in ds.staffing
                        if s.locked and s.class_ in self.classes}
         self.wished = {(s.class_, s.subject): s.teacher for s in ds.staffing

@@ -79,6 +79,7 @@ class Problem:
             teacher = inst.teachers[t.teacher]
             slots = inst.campuses[self.campus_of[ti]].slots
             self.lesson_slots.append(tuple(si for si, s in enumerate(slots) if teacher.free(s.day, s.start, s.end)))
+        self.doubles, self.pair_options = self._doubles()
         self.joins_of: dict[int, list[int]] = defaultdict(list)
         self.join_options: list[dict[int, int]] = []
         for ji, j in enumerate(self.joinings):
@@ -91,6 +92,26 @@ class Problem:
                 ri: li for ri, li in pairs.items()
                 if li in allowed and assistant.free(campus.slots[ri].day, campus.slots[ri].start, campus.slots[ri].end)})
         self.meetings = [Meeting(g, self._windows(g)) for g in inst.research]
+
+    def _doubles(self) -> tuple[dict[int, int], dict[int, tuple[tuple[int, int], ...]]]:
+        """Doubles (连堂) per teaching and the slot pairs each may use.
+
+        A class-subject's doubles go to its teaching with the most periods (the
+        class's own teacher; co-taught periods come from elsewhere), as many as fit.
+        """
+        inst = self.inst
+        owner: dict[tuple[str, str], int] = {}
+        for ti, t in enumerate(self.teachings):
+            key = (t.class_, t.subject)
+            if key in inst.doubles and (key not in owner or t.periods > self.teachings[owner[key]].periods):
+                owner[key] = ti
+        doubles = {ti: min(inst.doubles[key], self.teachings[ti].periods // 2) for key, ti in owner.items()}
+        options = {}
+        for ti in doubles:
+            allowed = set(self.lesson_slots[ti])
+            options[ti] = tuple((a, b) for a, b in inst.campuses[self.campus_of[ti]].pairs(inst.double_break)
+                                if a in allowed and b in allowed)
+        return {ti: k for ti, k in doubles.items() if k}, options
 
     # -- places -------------------------------------------------------------
 

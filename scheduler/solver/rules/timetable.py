@@ -59,6 +59,8 @@ class TimetableVars:
     change: dict[tuple[str, str], Literal] = field(default_factory=dict)
     away: dict[tuple[str, str], Literal] = field(default_factory=dict)
     excess: dict[tuple[str, str, str], cp_model.IntVar] = field(default_factory=dict)
+    # per teaching with doubles (连堂): (slot, next slot) -> the pair holds one of them
+    pairs: dict[int, dict[tuple[int, int], Literal]] = field(default_factory=dict)
 
     @property
     def unmet(self) -> cp_model.LinearExprT:
@@ -154,6 +156,35 @@ def staffed_periods_placed(v: TimetableVars) -> None:
                                   (v.y, v.short_y, [j.periods for j in v.problem.joinings])):
         for i, var_map in enumerate(vars_):
             v.model.add(sum(var_map.values()) + shorts[i] == wanted[i])
+
+
+# -- rule 9: doubles --------------------------------------------------------------
+
+
+@checker_rule(9)
+def doubles_back_to_back(v: TimetableVars) -> None:
+    """A class-subject's doubles (连堂) are pairs of back-to-back periods, not across a long break.
+
+    A double is two periods that belong together: each pair not placed leaves
+    both its periods short, so the lean model (nothing short) places every
+    double, and the full model pays for a missing one as for two unmet periods.
+    `Problem.pair_options` holds the slot pairs each teaching may use.
+    """
+    p, model = v.problem, v.model
+    for ti, k in p.doubles.items():
+        pairs = v.pairs[ti] = {pair: model.new_bool_var(f"pair[{ti},{pair[0]}]") for pair in p.pair_options[ti]}
+        per_slot: dict[int, list[Literal]] = defaultdict(list)
+        for (a, b), var in pairs.items():
+            model.add_implication(var, v.x[ti][a])
+            model.add_implication(var, v.x[ti][b])
+            per_slot[a].append(var)
+            per_slot[b].append(var)
+        for vars_ in per_slot.values():
+            if len(vars_) > 1:
+                model.add_at_most_one(vars_)
+        missing = model.new_int_var(0, k, f"missing_pairs[{ti}]")
+        model.add(sum(pairs.values()) + missing == k)
+        model.add(v.short_x[ti] >= 2 * missing)
 
 
 # -- rule 3: a class is in one activity at a time ---------------------------------
@@ -298,7 +329,7 @@ def research_when_members_are_free(v: TimetableVars) -> None:
 
 
 HARD_RULES: tuple[Callable[[TimetableVars], None], ...] = (
-    staffed_periods_placed, class_in_one_activity_at_a_time, coteach_at_one_clock_time,
+    staffed_periods_placed, doubles_back_to_back, class_in_one_activity_at_a_time, coteach_at_one_clock_time,
     teacher_never_in_two_places, travel_fits_the_gap, campuses_a_day_within_limit,
     research_meets_its_weekly_count, research_when_members_are_free,
 )
