@@ -95,14 +95,27 @@ def print_changes(changes: dict[str, ListChange], dry_run: bool) -> None:
 def import_command(
     file: Annotated[Path, typer.Argument(help="A tongpan-dataset/1 JSON file or an Excel workbook (.xlsx).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+    school: Annotated[str | None, typer.Option(
+        "--school", help="Replace only this school's entities (a school admin's own workbook).")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="With --school: confirm removing the school's entities the file leaves out.")] = False,
 ) -> None:
     """Validate a dataset file and import it in one transaction (all errors are reported at once)."""
+    from scheduler.dataset.school_import import RemovalsNeedConfirmation, import_school_file
+
     eng = engine()
+    wait = lambda: err.print(WAITING_MESSAGE, highlight=False, markup=False)  # noqa: E731
     try:
-        result = import_file(eng, file, dry_run=dry_run,
-                             on_wait=lambda: err.print(WAITING_MESSAGE, highlight=False, markup=False))
+        if school is None:
+            result = import_file(eng, file, dry_run=dry_run, on_wait=wait)
+        else:
+            result = import_school_file(eng, file, school, dry_run=dry_run, replace=replace, on_wait=wait)
     except DatasetInvalid as exc:
         raise report_invalid(exc) from None
+    except RemovalsNeedConfirmation as exc:
+        for line in exc.lines():
+            err.print(f"将删除 {line}", highlight=False, markup=False)
+        raise fail(f"{exc}：确认后加 --replace 重新运行；未导入任何内容") from None
     for warning in result.warnings:
         err.print(f"[yellow]警告：[/yellow]{warning}", highlight=False)
     print_changes(result.changes, dry_run)
