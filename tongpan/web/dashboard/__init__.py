@@ -14,14 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tongpan.web.dashboard import actions, feeds, grids, overview, printing, signin, versions
+from tongpan.web.dashboard import actions, feeds, grids, overview, printing, report, signin, versions
 from tongpan.web.dashboard.auth import SignInRequired, current_admin, sign_in_url
 from tongpan.web.dashboard.common import HERE, render
 from tongpan.web.dashboard.docs import install_docs
 
-PAGE_PREFIXES = ("/login", "/logout", "/communities", "/jobs", "/data")
+PAGE_PREFIXES = ("/login", "/logout", "/communities", "/jobs", "/data", "/report", "/rotation")
 ROUTERS = (signin.router, overview.router, printing.router, grids.router, versions.router, actions.router,
-           feeds.router)
+           feeds.router, report.router)
 ERROR_HEADINGS = {403: "无权访问", 404: "找不到页面", 400: "请求有误", 409: "无法执行", 413: "文件过大"}
 
 
