@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from calendars.render import EventContent, template
@@ -49,6 +49,7 @@ class Activity:
     subject: str
     day: str
     segments: tuple[Segment, ...]
+    label: str = ""  # a dated override's title prefix: 【代课】, 【自习】, 【调课】
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -146,11 +147,13 @@ class Directory:
 
 def _summary(d: Directory, a: Activity) -> str:
     if a.kind == "research":
-        return KIND_LABELS["research"] + d.group_title(a.code)
+        return a.label + KIND_LABELS["research"] + d.group_title(a.code)
     names = [d.classes.get(c, c) for c in a.classes]
+    if a.kind == "coteach" and not a.segments[0].classes:  # an online cover: the lead teaches no class of her own
+        return f"{a.label}{KIND_LABELS['coteach']}{d.subject(a.subject)} · {'、'.join(names)}"
     if a.kind == "coteach":
-        return f"{KIND_LABELS['coteach']}{d.subject(a.subject)} · {names[0]}→{'、'.join(names[1:])}"
-    return f"{d.subject(a.subject)} · {'、'.join(names)}"
+        return f"{a.label}{KIND_LABELS['coteach']}{d.subject(a.subject)} · {names[0]}→{'、'.join(names[1:])}"
+    return f"{a.label}{d.subject(a.subject)} · {'、'.join(names)}"
 
 
 def _description(d: Directory, a: Activity, url: str | None) -> str:
@@ -238,13 +241,19 @@ def joined_doubles(activities: Iterable[PlannedActivity]) -> list[PlannedActivit
     return joined
 
 
-def weekly_events(d: Directory, activities: Iterable[PlannedActivity],
-                  meeting_link: Callable[[str], str]) -> dict[str, list[WeeklyEvent]]:
-    """Every feed's view of a plan's weekly pattern, by weekday (`mon` … `sun`)."""
+def weekly_events(d: Directory, activities: Iterable[PlannedActivity], meeting_link: Callable[[str], str],
+                  labels: dict[tuple[str, str, str], str] | None = None) -> dict[str, list[WeeklyEvent]]:
+    """Every feed's view of a plan's weekly pattern, by weekday (`mon` … `sun`).
+
+    `labels` puts a dated override's title prefix (【代课】, 【自习】, 【调课】) on
+    the activities it names by (kind, code, start).
+    """
     community_feed: FeedKey = ("community", d.community.code)
     by_day: dict[str, list[WeeklyEvent]] = defaultdict(list)
     for entry in joined_doubles(activities):
         a = Activity.of(entry)
+        if labels and (label := labels.get((a.kind, a.code, entry.start))):
+            a = replace(a, label=label)
         online = a.kind == "coteach" or (a.kind == "research" and a.segments[0].campus == ONLINE)
         url = meeting_link(a.code) if online else None
         summary, description = _summary(d, a), _description(d, a, url)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -32,9 +33,11 @@ from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset_whole
 from scheduler.dataset.terms import term_calendar
 from scheduler.models import County, PlanPublication, PlanVersion
+from scheduler.covers.overrides import apply_changes, confirmed_changes
+from scheduler.plan_document import Activity as PlannedActivity
 from scheduler.plans import (
-    default_effective_date, find_version, plans_by_date, publications, record_publication, set_published,
-    stored_document,
+    default_effective_date, find_version, plans_by_date, publications, published_version, record_publication,
+    set_published, stored_document,
 )
 from scheduler.school_calendar import SchoolDay, school_days
 
@@ -191,32 +194,91 @@ def publish(session: Session, community: str, term: str, version: int | None = N
     history.append(record_publication(session, plan, effective_from, now))
     secret = server_secret(session, config)
     with _gc_paused():
-        occurrences = plan_occurrences(session, directory, history, days,
-                                       meeting_links(config, secret, directory.county, community))
+        occurrences, labels = plan_occurrences(session, directory, term, history, days,
+                                               meeting_links(config, secret, directory.county, community))
         frozen_before = min(today, effective_from).strftime("%Y%m%d")
         changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
-                                            frozen_before)
+                                            frozen_before, labels)
     return PublishResult(community, term, plan.version, previous.version if previous else None, now,
                          effective_from, changed, total - changed, sum(len(o) for o in occurrences.values()),
                          over)
 
 
-def plan_occurrences(session: Session, directory: Directory, history: list[PlanPublication], days: list[SchoolDay],
-                     meeting_link: Callable[[str], str]) -> dict[FeedKey, list[Occurrence]]:
-    """Every feed's dated occurrences over the term, each date from the plan that applies on it."""
+Labels = dict[tuple[str, str], str]  # ("{kind}.{code}", YYYYMMDD) -> title of its cancelled events
+
+
+def plan_occurrences(session: Session, directory: Directory, term: str, history: list[PlanPublication],
+                     days: list[SchoolDay], meeting_link: Callable[[str], str]
+                     ) -> tuple[dict[FeedKey, list[Occurrence]], Labels]:
+    """Every feed's dated occurrences over the term, each date from the plan that applies on it, with the
+    confirmed dated overrides (covers, swaps, cancellations) of that plan applied; and the title each
+    occurrence an override removes carries once cancelled (【代课】, 【已调课】, 【停课】…)."""
+    by_date: dict[str, list[dict[str, Any]]] = {}
+    for change in confirmed_changes(session, directory.community.code, term):
+        by_date.setdefault(change["date"], []).append(change)
     feeds: dict[FeedKey, list[Occurrence]] = {}
+    labels: Labels = {}
+
+    def add(found: dict[FeedKey, list[Occurrence]]) -> None:
+        for feed, occurrences in found.items():
+            feeds.setdefault(feed, []).extend(occurrences)
+
     for plan_id, dated in plans_by_date(history, days).items():
         plan = session.get(PlanVersion, plan_id)
         assert plan is not None  # publications reference versions by foreign key
-        weekly = weekly_events(directory, stored_document(plan).activities, meeting_link)
-        for feed, found in dated_occurrences(weekly, dated, directory.county).items():
-            feeds.setdefault(feed, []).extend(found)
-    return feeds
+        activities = stored_document(plan).activities
+        overridden = [d for d in dated if any(c.get("plan") == plan_id for c in by_date.get(d.date.isoformat(), ()))]
+        plain = [d for d in dated if d not in overridden] if overridden else dated
+        add(dated_occurrences(weekly_events(directory, activities, meeting_link), plain, directory.county))
+        for day in overridden:
+            changes = [c for c in by_date[day.date.isoformat()] if c.get("plan") == plan_id]
+            entries = apply_changes([a.to_json() for a in activities if a.day == day.follows], changes,
+                                    day.date, day.follows, plan_id)
+            titled = {(e["kind"], e["code"], e["start"]): e.pop("label") for e in entries if e.get("label")}
+            typed = [PlannedActivity.model_validate(e) for e in entries]
+            add(dated_occurrences(weekly_events(directory, typed, meeting_link, titled), [day], directory.county))
+            ymd = day.date.strftime("%Y%m%d")
+            for c in changes:
+                if c.get("remove") and c.get("label"):
+                    labels[f"{c['remove']['kind']}.{c['remove']['code']}", ymd] = c["label"]
+    return feeds, labels
+
+
+def republish(session: Session, community: str, term: str, *, config: FeedConfig | None = None,
+              now: datetime | None = None, dataset: Dataset | None = None) -> PublishResult:
+    """Re-render a community's feeds for the published plans with their confirmed dated overrides.
+
+    What confirming covers calls: no new publication, nothing before today
+    changes, and every feed whose occurrences are the same keeps its bytes.
+    """
+    config = config or FeedConfig.from_env()
+    now = now or datetime.now(timezone.utc)
+    ds = dataset or load_dataset_whole(session)
+    if ds is None:
+        raise PublishError("数据库中还没有数据，请先 tongpan import")
+    stored_term = next((t for t in ds.terms if t.code == term), None)
+    if stored_term is None:
+        raise PublishError(f"没有学期 {term}")
+    directory = Directory(ds, community)
+    history = publications(session, community, term)
+    current = published_version(session, community, term)
+    if not history or current is None:
+        raise PublishError(f"教共体 {community} 学期 {term} 还没有发布过课表")
+    days = school_days(term_calendar(stored_term))
+    today = now.astimezone(ZoneInfo(directory.timezone)).date()
+    secret = server_secret(session, config)
+    with _gc_paused():
+        occurrences, labels = plan_occurrences(session, directory, term, history, days,
+                                               meeting_links(config, secret, directory.county, community))
+        changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
+                                            today.strftime("%Y%m%d"), labels)
+    return PublishResult(community, term, current.version, current.version, now, today, changed, total - changed,
+                         sum(len(o) for o in occurrences.values()), over)
 
 
 def _write_feeds(session: Session, directory: Directory, term: str, occurrences: dict[FeedKey, list[Occurrence]],
-                 secret: bytes, config: FeedConfig, now: datetime,
-                 frozen_before: str) -> tuple[int, int, tuple[FeedKey, ...]]:
+                 secret: bytes, config: FeedConfig, now: datetime, frozen_before: str,
+                 labels: Labels) -> tuple[int, int, tuple[FeedKey, ...]]:
     """Bring every feed of the community up to date; returns (feeds written, feeds considered, over the limit).
 
     Feeds of owners no longer in the dataset are kept and updated too, so their
@@ -242,7 +304,7 @@ def _write_feeds(session: Session, directory: Directory, term: str, occurrences:
         feed.community_code = community
         owner = directory.owners.get((kind, code), feed.owner_name)
         head = calendar_head(calendar_name(kind, owner), directory.timezone, config.refresh)
-        touched = (state.update(term, occurrences.get((kind, code), []), stamp, today, frozen_before)
+        touched = (state.update(term, occurrences.get((kind, code), []), stamp, today, frozen_before, labels)
                    or state.head != head)
         state.head = head
         feed.owner_name = owner

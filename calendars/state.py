@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,6 +30,12 @@ def _week_key(uid: str) -> tuple[str, int, int]:
     return prefix, year, week
 
 
+def _day_key(uid: str) -> tuple[str, str]:
+    """`{kind}.{activity}.{YYYYMMDD}.{HHMM}@…` → (kind.activity, YYYYMMDD)."""
+    prefix, ymd, _ = uid.partition("@")[0].rsplit(".", 2)
+    return prefix, ymd
+
+
 def _weeks_of(uids: Iterable[str]) -> set[tuple[str, int, int]]:
     return {_week_key(uid) for uid in uids}
 
@@ -46,7 +52,7 @@ class FeedState:
             yield from events.values()
 
     def update(self, term: str, occurrences: Iterable[Occurrence], now: int, today: str,
-               frozen_before: str = "") -> bool:
+               frozen_before: str = "", labels: Mapping[tuple[str, str], str] | None = None) -> bool:
         """Apply a term's new occurrences at publication time `now` (epoch s); True if anything changed.
 
         An occurrence whose time or content changed gets SEQUENCE + 1; one that
@@ -55,6 +61,9 @@ class FeedState:
         Events dated before `frozen_before` (`YYYYMMDD`, the effective date)
         stay exactly as earlier publications left them, and new occurrences
         dated before it are not added: a subscriber's past is never rewritten.
+        `labels` gives the title prefix of occurrences a dated override
+        removed (`("{kind}.{code}", YYYYMMDD)` -> `【代课】`…); other cancelled
+        occurrences read 【已调课】 or 【已取消】.
         """
         old = self.terms.get(term, {})
         new: Events = {uid: e for uid, e in old.items() if e.start[:8] < frozen_before}
@@ -79,7 +88,8 @@ class FeedState:
             elif prev.cancelled:
                 new[prev.uid] = prev
             else:
-                label = MOVED if _week_key(prev.uid) in moved_to else DROPPED
+                label = (labels or {}).get(_day_key(prev.uid)) or (
+                    MOVED if _week_key(prev.uid) in moved_to else DROPPED)
                 new[prev.uid] = prev._replace(sequence=prev.sequence + 1, changed=now, cancelled=True,
                                               template=relabel(prev.template, label))
                 changed = True

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from calendars import models as _feed_models  # noqa: F401  (registers the feed tables)
 from tasks import models as _job_models  # noqa: F401  (registers the job tables)
+from scheduler.covers import models as _cover_models  # noqa: F401  (registers absences and covers)
 from scheduler.db import DEFAULT_URL, make_engine
 from scheduler.models import Base
 

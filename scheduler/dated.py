@@ -38,6 +38,7 @@ class DatedActivity(NamedTuple):
     date: date
     follows: str  # the weekday whose timetable the date follows
     activity: dict[str, Any]
+    plan: int | None = None  # the plan version (id) the occurrence comes from
 
 
 # A source of dated changes for one community and term: given the session and
@@ -53,12 +54,13 @@ def register_change_source(source: ChangeSource) -> None:
         _CHANGE_SOURCES.append(source)
 
 
-def dated_activities(activities: Iterable[dict[str, Any]], days: Sequence[SchoolDay]) -> list[DatedActivity]:
+def dated_activities(activities: Iterable[dict[str, Any]], days: Sequence[SchoolDay],
+                     plan: int | None = None) -> list[DatedActivity]:
     """The weekly pattern on each school day, in date order, then in the plan's order."""
     by_day: dict[str, list[dict[str, Any]]] = {}
     for entry in activities:
         by_day.setdefault(entry["day"], []).append(entry)
-    return [DatedActivity(day.date, day.follows, entry)
+    return [DatedActivity(day.date, day.follows, entry, plan)
             for day in days for entry in by_day.get(day.follows, ())]
 
 
@@ -86,8 +88,12 @@ def published_occurrences(session: Session, community: str, term: str, *,
     for plan_id, dated in by_plan.items():
         version = plan if plan_id == plan.id else session.get(PlanVersion, plan_id)
         assert version is not None  # publications reference versions by foreign key
-        occurrences += dated_activities(version.activities, dated)
+        occurrences += dated_activities(version.activities, dated, plan_id)
     occurrences.sort(key=lambda o: o.date)  # stable: each date keeps its plan's order
     for source in _CHANGE_SOURCES:
         occurrences = source(session, community, term, occurrences)
     return occurrences
+
+
+# Confirmed covers are a source of dated changes; imported last, since it registers itself here.
+from scheduler.covers import overrides as _covers  # noqa: E402,F401

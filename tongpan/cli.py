@@ -205,7 +205,7 @@ def _register_plugins() -> None:
     import importlib
 
     for module in ("tongpan.cli_plans", "tongpan.cli_feeds", "tongpan.cli_jobs", "tongpan.cli_timetables",
-                   "tongpan.cli_fet", "tongpan.cli_report", "tongpan.cli_rotation"):
+                   "tongpan.cli_fet", "tongpan.cli_report", "tongpan.cli_rotation", "tongpan.cli_covers"):
         try:
             plugin = importlib.import_module(module)
         except ModuleNotFoundError as exc:

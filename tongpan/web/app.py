@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from scheduler.db import make_engine
 from tongpan.settings import Settings
-from tongpan.web import api, dashboard, feeds, limits
+from tongpan.web import api, covers_api, dashboard, feeds, limits
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feeds.router)
     feeds.redact_access_log()
     app.include_router(api.router)
+    app.include_router(covers_api.router)
     limits.require_first(app, "/api/", api.bearer_first(app.state.engine))
     limits.require_first(app, "/api/openapi.json", None)
     dashboard.install(app)

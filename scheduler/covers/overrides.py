@@ -1,0 +1,88 @@
+"""Confirmed covers as dated overrides: removals and additions on single dates of one plan version.
+
+Feeds (calendars/publish.py) and every reader of dated occurrences
+(scheduler/dated.py, through its change-source seam) apply the same overrides
+with `apply_changes`, so a cover shows in teachers' calendars and counts in
+reports alike.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.covers.models import Cover
+from scheduler.dated import DatedActivity, register_change_source
+
+Entry = dict[str, Any]
+
+
+def occurrence_key(entry: Entry) -> tuple[str, str, str]:
+    """An activity's identity within one date: kind, code and (lead) start."""
+    return entry["kind"], entry["code"], entry["start"]
+
+
+def apply_changes(entries: list[Entry], changes: Iterable[dict[str, Any]], day: date, follows: str,
+                  plan_id: int | None = None) -> list[Entry]:
+    """The activities of `day` after the dated overrides meant for it (removals, then additions).
+
+    An override made against another plan version than the one applying on
+    the date (a new plan was published from an earlier date since) no longer
+    applies: its removal might not match, and its addition could clash.
+    """
+    mine = [c for c in changes if c["date"] == day.isoformat() and (plan_id is None or c.get("plan") == plan_id)]
+    if not mine:
+        return entries
+    removed = {(c["remove"]["kind"], c["remove"]["code"], c["remove"]["start"]) for c in mine if c.get("remove")}
+    kept = [e for e in entries if occurrence_key(e) not in removed]
+    for c in mine:
+        if c.get("add"):
+            added = copy.deepcopy(c["add"])
+            added["day"] = follows
+            kept.append(added)
+    return kept
+
+
+def confirmed_changes(session: Session, community: str, term: str, days: Iterable[date] | None = None,
+                      *, exclude: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """The dated overrides of every confirmed cover of a community's term (optionally only some dates)."""
+    query = select(Cover).where(Cover.community_code == community, Cover.term_code == term,
+                                Cover.state == "confirmed")
+    if days is not None:
+        query = query.where(Cover.date.in_(list(days)))
+    skip = set(exclude)
+    changes = []
+    wanted = None if days is None else {d.isoformat() for d in days}
+    for cover in session.scalars(query.order_by(Cover.confirmed_at, Cover.id)):
+        if cover.id not in skip:
+            changes.extend(c for c in cover.changes if wanted is None or c["date"] in wanted)
+    return changes
+
+
+def apply_confirmed(session: Session, community: str, term: str,
+                    occurrences: list[DatedActivity]) -> list[DatedActivity]:
+    """The change source: dated occurrences with the community's confirmed covers applied."""
+    dates = {o.date for o in occurrences}
+    changes = confirmed_changes(session, community, term, dates) if dates else []
+    if not changes:
+        return occurrences
+    touched = {date.fromisoformat(c["date"]) for c in changes}
+    by_day: dict[date, list[DatedActivity]] = defaultdict(list)
+    out: list[DatedActivity] = []
+    for o in occurrences:
+        (by_day[o.date] if o.date in touched else out).append(o)
+    for day, found in by_day.items():
+        follows, plan = found[0].follows, found[0].plan
+        entries = apply_changes([o.activity for o in found], changes, day, follows, plan)
+        out.extend(DatedActivity(day, follows, e, plan) for e in entries)
+    out.sort(key=lambda o: o.date)
+    return out
+
+
+register_change_source(apply_confirmed)

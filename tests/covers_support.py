@@ -1,0 +1,67 @@
+"""Hand-made weekly plans on the generated S community (co-construction: a town core school and two
+rural schools without English teachers) for the cover tests, and helpers to run a batch."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import Engine
+
+from calendars.publish import republish
+from feeds_support import COMMUNITY, CONFIG, TERM, _period, dataset, load, store_and_publish
+from scheduler.covers.absences import Affected, affected, record_absence
+from scheduler.covers.review import Proposed, propose_covers
+from scheduler.dataset.schema import Dataset
+from scheduler.dataset.store import apply, load_dataset
+from scheduler.db import transaction
+from scheduler.generate import generate_community_dataset
+
+CORE, RURAL_B, RURAL_C = "DQ-S001-A", "DQ-S002-A", "DQ-S003-A"
+MONDAY = date(2026, 11, 16)  # a school day; the week runs to Friday 20 November
+AT = datetime(2026, 11, 16, 0, 0, tzinfo=timezone.utc)  # 08:00 in Shanghai, Monday morning
+BEFORE_TERM = datetime(2026, 8, 25, 2, 0, tzinfo=timezone.utc)
+
+
+def lesson(cls: str, subject: str, day: str, n: int, teacher: str) -> dict[str, Any]:
+    campus = next(c.campus for c in dataset().classes if c.code == cls)
+    start, end = _period(campus, n)
+    return {"kind": "lesson", "code": f"{cls}.{subject}", "subject": subject, "day": day, "start": start,
+            "end": end, "campus": campus, "classes": [cls], "teachers": [teacher]}
+
+
+def campus_teachers(campus: str) -> list[str]:
+    return [t.code for t in dataset().teachers if t.campus == campus]
+
+
+def publish_plan(engine: Engine, activities: list[dict[str, Any]]) -> None:
+    load(engine)
+    store_and_publish(engine, activities, BEFORE_TERM)
+
+
+def publish_with_rules(engine: Engine, covers: dict[str, Any], activities: list[dict[str, Any]]) -> None:
+    """The S community with `rules.covers` set, and the plan published."""
+    document = generate_community_dataset("S", seed=1)
+    document["communities"][0].setdefault("rules", {})["covers"] = covers
+    with transaction(engine) as session:
+        apply(session, Dataset.model_validate(document), "generated")
+    store_and_publish(engine, activities, BEFORE_TERM)
+
+
+def absent_and_propose(engine: Engine, teacher: str, day: date = MONDAY, *, half: str | None = None,
+                       now: datetime = AT, time_limit: float = 5) -> tuple[list[Affected], Proposed]:
+    with transaction(engine) as session:
+        ds = load_dataset(session)
+        assert ds is not None
+        absence = record_absence(session, ds, teacher, day, day, half=half, reason="病假", now=now)
+        found = affected(session, ds, absence)
+        proposed = propose_covers(session, ds, found, now=now, today=now.date(),
+                                  absence_ids={(teacher, day): absence.id}, time_limit=time_limit, workers=1)
+        return found, proposed
+
+
+def settle(engine: Engine, at: datetime | None = None) -> None:
+    """Republish at `at` (default now), so feed windows sit where a publication at that time puts them:
+    comparing feeds before and after a cover then shows only what the cover changed."""
+    with transaction(engine) as session:
+        republish(session, COMMUNITY, TERM, config=CONFIG, now=at or datetime.now(timezone.utc))
