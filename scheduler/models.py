@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 CODE = String(64)
@@ -257,3 +257,24 @@ class PlanPublication(Base):
     plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"))
     effective_from: Mapped[date] = mapped_column(Date)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DatasetUpload(Base):
+    """A file an admin uploaded in the web workplace, held between its dry run and the admin's confirmation.
+
+    Nothing is imported when it is uploaded: the file is validated and its
+    changes are shown; the import happens only on confirmation, from these bytes
+    (validated again against the dataset as it is then).
+    """
+
+    __tablename__ = "dataset_upload"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str] = mapped_column(String(16))  # the admin token that uploaded it
+    community_code: Mapped[str | None] = mapped_column(CODE)  # the token's scope
+    school_code: Mapped[str | None] = mapped_column(CODE)  # None: the whole county's dataset
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(12))  # staged, imported, discarded
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -63,11 +63,11 @@ def stored(url: str) -> dict[str, Any]:
     return document
 
 
-def unreferenced_teacher(document: dict[str, Any]) -> str:
+def unreferenced_teacher(document: dict[str, Any], school: str = SCHOOL) -> str:
     """A teacher of the school nobody else refers to (no staffing, co-teaching or research list)."""
     used = {x["teacher"] for x in document.get("staffing", [])} | {c["lead_teacher"] for c in document["coteaching"]}
     used |= {t for g in document["research_groups"] if isinstance(g["teachers"], list) for t in g["teachers"]}
-    return next(t["code"] for t in document["teachers"] if t["school"] == SCHOOL and t["code"] not in used)
+    return next(t["code"] for t in document["teachers"] if t["school"] == school and t["code"] not in used)
 
 
 def test_unchanged_school_file_changes_nothing(url: str, tmp_path: Path) -> None:

@@ -69,10 +69,15 @@ class WorkbookLocator:
         self.places: dict[JsonPath, Place] = {}
 
     def __call__(self, path: JsonPath) -> str:
+        place = self.place(path)
+        return str(place) if place is not None else "（工作簿）"
+
+    def place(self, path: JsonPath) -> Place | None:
+        """The sheet, row and column of a path (or of its nearest placed ancestor), for tables of errors."""
         for end in range(len(path), 0, -1):
             if (place := self.places.get(path[:end])) is not None:
-                return str(place)
-        return "（工作簿）"
+                return place
+        return None
 
 
 # --------------------------------------------------------------------------

@@ -14,14 +14,15 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tongpan.web.dashboard import actions, feeds, grids, overview, printing, report, signin, versions
-from tongpan.web.dashboard.auth import SignInRequired, current_admin, sign_in_url
+from tongpan.web import limits
+from tongpan.web.dashboard import actions, data, feeds, grids, overview, printing, report, signin, versions
+from tongpan.web.dashboard.auth import SignInRequired, current_admin, session_first, sign_in_url
 from tongpan.web.dashboard.common import HERE, render
 from tongpan.web.dashboard.docs import install_docs
 
 PAGE_PREFIXES = ("/login", "/logout", "/communities", "/jobs", "/data", "/report", "/rotation")
 ROUTERS = (signin.router, overview.router, printing.router, grids.router, versions.router, actions.router,
-           feeds.router, report.router)
+           feeds.router, report.router, data.router)
 ERROR_HEADINGS = {403: "无权访问", 404: "找不到页面", 400: "请求有误", 409: "无法执行", 413: "文件过大"}
 
 
@@ -35,6 +36,7 @@ def install(app: FastAPI) -> None:
     install_docs(app)
     for router in ROUTERS:
         app.include_router(router, include_in_schema=False)
+    limits.require_first(app, "/data", session_first, challenge="Cookie")  # uploads: sign-in before any body
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> Response:

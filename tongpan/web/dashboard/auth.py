@@ -163,3 +163,11 @@ def require_county(admin: Admin) -> None:
 
 AdminDep = Annotated[Admin, Depends(require_admin)]
 PostDep = Annotated[Admin, Depends(require_csrf)]
+
+
+def session_first(scope: Any, headers: Any) -> bool:
+    """For `limits.require_first`: a request that carries a body must come from a signed-in admin,
+    checked on the cookie alone before any of the body is read (uploads are large)."""
+    if scope.get("method") in ("GET", "HEAD"):
+        return True
+    return current_admin(Request(scope)) is not None
