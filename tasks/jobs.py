@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from scheduler import models as m
 from scheduler.db import transaction
 from scheduler.plans import aware, now
+from scheduler.solver.summary import progress_text
 from tasks.config import Limits
 from tasks.models import ACTIVE_STATES, FINISHED_STATES, Job
 
@@ -199,12 +200,8 @@ def solving_report(info: dict[str, Any], limits: Limits) -> tuple[float, str]:
     """Progress fraction and the admin's message for one solver progress report."""
     elapsed = float(info.get("elapsed") or 0.0)
     share = min(1.0, elapsed / limits.solver_seconds) if limits.solver_seconds else 0.0
-    parts = [f"求解中：已用 {elapsed:.0f}/{limits.solver_seconds:.0f} 秒"]
-    if info.get("objective") is not None:
-        parts.append(f"目标值 {info['objective']:g}")
-    if info.get("bound") is not None:
-        parts.append(f"下界 {info['bound']:g}")
-    return PROGRESS["solving"] + SOLVING_SHARE * share, "，".join(parts)
+    parts = [f"求解中：已用 {elapsed:.0f}/{limits.solver_seconds:.0f} 秒", progress_text(info)]
+    return PROGRESS["solving"] + SOLVING_SHARE * share, "，".join(p for p in parts if p)
 
 
 class Reporter:

@@ -25,6 +25,7 @@ from scheduler.models import PlanVersion
 from scheduler.plan_document import Plan
 from scheduler.planning import PlanningError, load_for, store_checked
 from scheduler.plans import stored_document
+from scheduler.solver.summary import summary_text
 from tasks.config import Limits
 from tasks.jobs import PROGRESS, Reporter, Step, claim, fail, finish, lock_active
 from tasks.models import Job
@@ -119,9 +120,9 @@ def solve_job(engine: Engine, job_id: int, worker: str, limits: Limits, work: Wo
 def _published_message(version: PlanVersion, published: PublishResult) -> str:
     plan = stored_document(version)
     unmet = plan.unmet_periods
-    tail = f"，{unmet} 节课未能安排（见方案 unmet）" if unmet else ""
+    tail = f"，{unmet} 节课未能安排（见方案中的未排清单）" if unmet else ""
     return (f"已发布第 {plan.version} 版：{len(plan.activities)} 项活动{tail}；"
-            f"{published.feeds_changed} 个订阅日历已更新")
+            f"{published.feeds_changed} 个订阅日历已更新；{summary_text(plan.stats)}")
 
 
 def publish_job(engine: Engine, job_id: int, work: Work) -> None:

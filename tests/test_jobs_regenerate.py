@@ -43,7 +43,7 @@ def test_a_clean_plan_is_stored_published_and_recorded_on_the_job(engine: Engine
     InProcessRunner(engine, LIMITS, fake.work()).run(job.id)
     row = _job(engine, job.id)
     assert (row.state, row.phase, row.progress, row.attempts) == ("succeeded", "done", 1.0, 1)
-    assert row.message == "已发布第 1 版：1 项活动；3 个订阅日历已更新"
+    assert row.message.startswith("已发布第 1 版：1 项活动；3 个订阅日历已更新；罚分 ")
     assert row.detail == {"phase": "search", "objective": 98, "bound": 90, "elapsed": 2.0}
     assert row.started_at is not None and row.finished_at is not None
     assert _versions(engine) == [(1, "published")]

@@ -132,12 +132,12 @@ def test_reporter_writes_at_most_once_a_second_and_stops_when_the_job_is_taken(
     with Reporter(engine, job.id, step.attempt, LIMITS) as reporter:
         started = time.monotonic()
         while time.monotonic() - started < 2.5:
-            reporter.solver_progress({"phase": "search", "objective": 42, "bound": 40, "elapsed": 5.0})
+            reporter.solver_progress({"phase": "timetable", "objective": 42, "bound": 40, "elapsed": 5.0})
             time.sleep(0.001)
     assert 1 <= reporter.writes <= 4
     row = _job(engine, job.id)
     assert row.phase == "solving" and row.detail["objective"] == 42
-    assert row.message == "求解中：已用 5/10 秒，目标值 42，下界 40"
+    assert row.message == "求解中：已用 5/10 秒，优化课表，罚分 42，下界 40"
     assert 0.05 < row.progress < 0.95 and not reporter.lost
     _set(engine, job.id, attempts=step.attempt + 1)  # another worker took the job over
     with Reporter(engine, job.id, step.attempt, LIMITS) as reporter:

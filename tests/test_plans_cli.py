@@ -46,15 +46,15 @@ def solve(url: str) -> Any:
 
 def test_solve_stores_a_ready_version_with_unmet_demand_and_its_reason(url: str) -> None:
     result = solve(url)
-    assert "第 1 版（ready）" in result.stdout
+    assert "第 1 版（待发布）" in result.stdout and "只对本次任课分配成立" in result.stdout
     assert "课 2 节" in result.stdout
     assert "U-A-5-1" in result.stdout and "KX" in result.stdout  # the unmet table
-    assert "目标值" in result.stderr and "秒]" in result.stderr  # progress lines go to stderr
+    assert "罚分" in result.stderr and "秒]" in result.stderr  # progress lines go to stderr
     with transaction(make_engine(url)) as session:
         plan = session.scalars(select(PlanVersion)).one()
         assert (plan.version, plan.status) == (1, "ready")
         assert [(u["class"], u["subject"], u["periods"]) for u in plan.unmet] == [("U-A-5-1", "KX", 1)]
-        assert plan.unmet[0]["reason"].startswith("教共体内没有") and "合格教师" in plan.unmet[0]["reason"]
+        assert plan.unmet[0]["reason"].startswith("证明无法安排：教共体内没有") and "合格教师" in plan.unmet[0]["reason"]
     assert "第 2 版" in solve(url).stdout
 
 

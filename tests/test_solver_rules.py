@@ -34,6 +34,7 @@ def test_rule1_no_qualified_teacher_means_unmet() -> None:
     assert plan["activities"] == []
     missing = unmet(plan, "U-A-3-1", "SX")
     assert missing is not None and missing["periods"] == 2
+    assert missing["reason"].startswith("证明无法安排：")
     assert "没有" in missing["reason"] and "3 年级" in missing["reason"] and "SX" in missing["reason"]
 
 
@@ -86,6 +87,8 @@ def test_rule4_travel_longer_than_the_breaks() -> None:
     missing = unmet(plan, "R-A-4-1", "SX")
     assert missing is not None and missing["periods"] == 1
     assert "T1" in missing["reason"] and "25 分钟" in missing["reason"] and "10 分钟" in missing["reason"]
+    # impossible here, but only the staffing the solver found is proven so: never "证明无法安排"
+    assert not missing["reason"].startswith("证明无法安排")
 
 
 def test_rule4_travel_fits_a_long_break() -> None:
@@ -157,7 +160,7 @@ def test_rule6_weekly_maximum() -> None:
     plan = solved(doc)
     missing = unmet(plan, "U-A-3-1", "SX")
     assert missing is not None and missing["periods"] == 1
-    assert "T1" in missing["reason"] and "2/2" in missing["reason"]
+    assert "T1" in missing["reason"] and "2/2" in missing["reason"] and missing["reason"].startswith("证明无法安排：")
 
 
 def test_rule6_unavailable_days() -> None:
@@ -183,6 +186,7 @@ def test_rule6_locked_teacher_is_never_replaced() -> None:
     assert {a["teachers"][0] for a in plan["activities"]} == {"T1"}
     missing = unmet(plan, "U-A-3-1", "SX")
     assert missing is not None and missing["periods"] == 1 and "锁定" in missing["reason"] and "T1" in missing["reason"]
+    assert missing["reason"].startswith("证明无法安排：")
 
 
 def test_rule6_unlocked_wish_gives_way() -> None:
@@ -212,6 +216,7 @@ def test_rule7_bells_that_never_align_cannot_coteach() -> None:
     assert not [a for a in plan["activities"] if a["kind"] == "coteach"]
     missing = unmet(plan, "R-A-6-1", "YY")
     assert missing is not None and missing["periods"] == 2 and "10 分钟" in missing["reason"]
+    assert missing["reason"].startswith("证明无法安排：")
     assert [d["code"] for d in plan["stats"]["coteach_dropped"]] == ["CT-YY-6"]
 
 

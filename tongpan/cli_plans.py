@@ -28,11 +28,12 @@ from scheduler.planning import PlanningError, solve_and_store
 from scheduler.models import County, PlanVersion
 from scheduler.plan_document import PlanDocument, Unmet, write_document
 from scheduler.plans import PlanNotFound, aware, find_version, publications, stored_document
+from scheduler.solver.summary import BOUND_NOTE, progress_text, summary_text
 from tasks.config import Limits
 
 EXIT_VIOLATIONS = 1
 
-PHASE_NAMES = {"staffing": "分配任课", "timetable": "排时间表"}
+STATUS_NAMES = {"ready": "待发布", "published": "已发布", "failed": "未通过校验", "superseded": "已被取代"}
 
 CommunityOption = Annotated[str, typer.Option("--community", help="Community code.")]
 TermOption = Annotated[str, typer.Option("--term", help="Term code, e.g. 2026-1.")]
@@ -46,15 +47,9 @@ def _cli():  # type: ignore[no-untyped-def]
     return cli
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
-
-
 def progress_line(report: dict[str, Any]) -> str:
-    """One line per solver report: phase, best objective, bound, elapsed."""
-    phase = PHASE_NAMES.get(report["phase"], report["phase"])
-    return (f"[{report['elapsed']:7.1f} 秒] {phase}：目标值 {_number(report.get('objective'))}，"
-            f"下界 {_number(report.get('bound'))}")
+    """One line per solver report: elapsed, phase, best 罚分, 下界 (scheduler/solver/summary.py)."""
+    return f"[{report['elapsed']:7.1f} 秒] {progress_text(report)}"
 
 
 @contextmanager
@@ -107,11 +102,11 @@ def solve_command(
     stats = plan.stats
     changed = (f"，与已发布方案相比变动 {stats['changed_vs_published']} 项"
                if stats.get("changed_vs_published") is not None else "")
-    cli.out.print(f"教共体 {community} 学期 {term} 第 {plan.version} 版（{plan.status}）：课 {plan.count('lesson')} 节，"
+    status = STATUS_NAMES.get(plan.status, plan.status)
+    cli.out.print(f"教共体 {community} 学期 {term} 第 {plan.version} 版（{status}）：课 {plan.count('lesson')} 节，"
                   f"同步课堂 {plan.count('coteach')} 节，教研 {plan.count('research')} 次；"
-                  f"用时 {stats.get('solve_seconds')} 秒，"
-                  f"目标值 {_number(stats.get('objective'))}，下界 {_number(stats.get('bound'))}{changed}",
-                  highlight=False)
+                  f"用时 {stats.get('solve_seconds')} 秒，{summary_text(stats)}{changed}", highlight=False)
+    cli.out.print(f"（{BOUND_NOTE}）", highlight=False)
     if plan.unmet:
         _print_unmet(plan.unmet)
     if outcome.violations:

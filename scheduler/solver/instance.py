@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from scheduler.dataset.schema import WEEKDAYS, Community, Dataset, ResearchGroup, Term, minutes
 from scheduler.dataset.travel import TravelTimes
 from scheduler.dataset.validate import double_max_break, weekly_doubles, weekly_periods
+from scheduler.solver.search import STALL_SECONDS, STOP_GAP, StopRules
 from scheduler.solver.weights import Weights
 
 DEFAULT_MORNING_SUBJECTS = ("YW", "SX", "YY")
@@ -153,6 +154,8 @@ class Instance:
         self.morning_subjects = frozenset(morning if isinstance(morning, list) else DEFAULT_MORNING_SUBJECTS)
         latest = extra.get("research_latest")
         self.research_latest = minutes(latest if isinstance(latest, str) and HHMM.fullmatch(latest) else "17:30")
+        self.stop = StopRules(gap=_non_negative(extra.get("stop_gap"), STOP_GAP),
+                              stall_seconds=_non_negative(extra.get("stall_seconds"), STALL_SECONDS))
         self.tolerance = found.rules.coteach_start_tolerance_minutes
         self.max_campuses = found.rules.max_campuses_per_day
         self.schools = (found.core_school, *found.members)
@@ -280,6 +283,13 @@ class Instance:
         targets = self.community.targets
         weeks = self.term_weeks() * (2 if targets.period == "school_year" else 1)
         return math.ceil(targets.coteach_lessons / weeks) if targets.coteach_lessons else 0
+
+
+def _non_negative(value: object, default: float) -> float:
+    """A `rules` number, or the default when it is missing or not a non-negative number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return default
 
 
 def _matches(remote: CampusView, lead: CampusView, tolerance: int) -> dict[int, int]:

@@ -53,6 +53,11 @@ class TimetableModel:
             cut(self.v)
         self.objective.minimize(self.model)
 
+    def require_all(self) -> None:
+        """Leave nothing out: once a complete timetable is known, optimise over complete ones only."""
+        for var in (*self.v.short_x, *self.v.short_y, *self.v.missed):
+            self.model.add(var == 0)
+
     @property
     def x(self) -> list[dict[int, Literal]]:
         return self.v.x

@@ -1,10 +1,19 @@
-"""One solve of one community and term: staffing, construction, timetable, plan.
+"""One solve of one community and term: staffing, construction, lean timetable, full timetable, plan.
 
 Time budget: phase 1 (staffing) gets 15% of the limit, at least 6 s (or a
 third of a short limit) and at most 40 s; small communities prove
 optimality in well under a second and leave the rest. The constructive
-timetable and its check take a few seconds; CP-SAT polishes the timetable
-for the rest.
+timetable and its check take a few seconds.
+
+Feasibility first: when the constructive timetable leaves anything out, the
+lean model (hard rules only, every staffed period and meeting required, no
+objective) gets `LEAN_SHARE` of the time left and stops at its first
+solution. A complete timetable, constructed or lean, is the hint of the full
+model, which then only optimises the soft goals over complete timetables.
+Only when the lean model is proven infeasible, or finds nothing in its share,
+does the full model run relaxed (periods may be left short, penalised), and
+the re-staffing below may follow. Every search stops early by the rules of
+`search.py` (`stats.stop`); the time limit is a ceiling.
 
 Between construction and CP-SAT, the travelling teachers' part of the
 timetable is solved alone (`travellers.py`, a few seconds at most): its
@@ -19,14 +28,17 @@ they managed, the units concerned are opened to every allowed teacher and
 to co-teaching, and phase 2 restarts from the timetable found so far.
 
 If a phase finds nothing in time, the plan falls back to what is known to
-be valid (the constructive timetable, or nothing at all), with what it
-leaves unmet marked "求解超时": the caller always gets a plan, never an
-exception for a hard instance.
+be valid (the constructive timetable, or nothing at all): the caller always
+gets a plan, never an exception for a hard instance. Each unmet entry says
+whether it is proven impossible or only not found in time (`unmet.py`).
 
-`objective` is the whole plan's penalty (staffing plus timetable); `bound`
-is the staffing's penalty plus the timetable's proven bound, i.e. a bound
-for plans with this staffing: the decomposition itself is not bounded.
-`stats.phases` reports each phase's own objective and bound.
+`objective` is the whole plan's penalty (罚分: staffing plus timetable).
+`stats.bound` and `stats.gap` are given only where the bound holds for the
+whole problem: when the staffing made no choice (every unit had one possible
+teacher, no co-teaching) and costs nothing. Otherwise they are None and
+`stats.phases` carries each phase's objective, bound and gap: the
+timetable's bound holds for plans with the staffing found, not for the
+undecomposed problem.
 """
 
 from __future__ import annotations
@@ -43,17 +55,21 @@ from scheduler.solver.instance import Instance
 from scheduler.solver.model import TimetableModel
 from scheduler.solver.problem import Assignment, Problem
 from scheduler.solver.published import changed, published_staffing, published_wish
-from scheduler.solver.search import NoSolution, Progress, ProgressFn, SearchResult, run
+from scheduler.solver.search import NoSolution, Progress, ProgressFn, SearchResult, relative_gap, run
 from scheduler.solver.staffing import Caps, Staffing, staff
 from scheduler.solver.travellers import travellers_first
-from scheduler.solver.unmet import TIMEOUT, reason
+from scheduler.solver.unmet import Reasons
 
 STAFFING_SHARE = 0.15
 STAFFING_MAX = 40.0
+STAFFING_RETRY_SHARE = 0.5  # of the time left, for a second staffing search when the first found nothing
+STAFFING_RETRY_MIN = 0.2  # seconds: a search with less than this is not worth starting
 STAFFING_MIN = 6.0  # a few seconds are what 50-80 classes need, whatever the limit (up to a third of it)
 TRAVELLERS_SHARE = 0.1  # of the time left, at most, for the travelling teachers' part alone
 TRAVELLERS_MAX = 5.0  # seconds; a part of 50-80 classes' travellers proves optimal in one or two
 HINT_SHARE = 0.3  # of the time left, at most, for proving the constructed timetable and completing the hint
+LEAN_SHARE = 0.5  # of the time left, at most, for the lean model to find a complete timetable
+LEAN_MIN = 0.1  # seconds: the lean model's share is never less (a small limit still tries)
 REPAIR_AFTER = 0.25  # of the timetable's time, after which a timetable still short of periods re-staffs
 REPAIR_MIN_SECONDS = 2.0  # re-staffing is not worth starting with less time left
 
@@ -70,6 +86,7 @@ class _Attempt:
     placed: Assignment  # the best timetable (CP-SAT's, else the constructive one)
     plans: list[tuple[float, float, int]]  # (seconds, objective, unmet periods) of each valid plan in turn
     constructed: float  # seconds when the constructive timetable was ready (and checked)
+    lean: SearchResult | None = None  # the lean model's search, when the construction left something out
 
     def caps(self) -> Caps:
         """What each short teaching and joining managed, for re-staffing."""
@@ -101,7 +118,13 @@ def solve(ds: Dataset, community: str, term: str, *, time_limit: float = 60.0, w
     try:
         staffing = staff(inst, time_limit=staffing_time, workers=workers, progress=report, published=kept)
     except NoSolution:
-        staffing = Staffing([], [], dict(inst.demand), [])
+        retry = (time_limit - report.elapsed()) * STAFFING_RETRY_SHARE
+        try:  # found nothing in its share: once more with part of the time left, if worth it
+            if retry < STAFFING_RETRY_MIN:
+                raise
+            staffing = staff(inst, time_limit=retry, workers=workers, progress=report, published=kept)
+        except NoSolution:
+            staffing = Staffing([], [], dict(inst.demand), [])
     attempt = _timetable(inst, staffing, published, published, report, time_limit, workers, repair=True)
     plans = attempt.plans
     if _shortfall(attempt.problem, attempt.placed) and time_limit - report.elapsed() >= REPAIR_MIN_SECONDS:
@@ -118,7 +141,7 @@ def solve(ds: Dataset, community: str, term: str, *, time_limit: float = 60.0, w
 
 def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | None, seed: dict[str, Any] | None,
                report: Progress, time_limit: float, workers: int, repair: bool) -> _Attempt:
-    """Phase 2 for one staffing: construct (from `seed`'s placements), check, hint, solve.
+    """Phase 2 for one staffing: construct (from `seed`'s placements), lean model if needed, hint, solve.
 
     Stability is always judged against `published`; `seed` only guides the
     constructive start (the previous attempt's timetable when re-staffing).
@@ -126,14 +149,28 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
     problem = Problem(inst, staffing)
     report.report("construct", force=True)
     start = construct(problem, published_wish(seed, problem) if seed else None)
-    model = TimetableModel(problem, published_wish(published, problem) if published else None)
     offset = staffing.result.objective if staffing.result and staffing.result.objective is not None else 0.0
+    staffed_unmet = sum(staffing.unmet.values())
+    lean: SearchResult | None = None
+    ready = report.elapsed()  # when `start` was known
+    if not _complete(problem, start):
+        lean_model = TimetableModel(problem, lean=True)
+        for var, value in lean_model.decisions(start):
+            lean_model.model.add_hint(var, value)
+        lean = run(lean_model.model, phase="lean", workers=workers, progress=report,
+                   time_limit=max(LEAN_MIN, (time_limit - report.elapsed()) * LEAN_SHARE))
+        if lean.found:
+            start, ready = lean_model.read(lean.solver), report.elapsed()
+    complete = _complete(problem, start)
+    model = TimetableModel(problem, published_wish(published, problem) if published else None)
+    if complete:
+        model.require_all()
     hint_time = max(1.0, (time_limit - report.elapsed()) * HINT_SHARE)
     hinted = model.hint(start, time_limit=hint_time)
     constructed = report.elapsed()
     if hinted is not None:
         report.report("construct", hinted + offset, force=True)
-    built = [(constructed, hinted, start)]  # constructive timetables hinted in turn (None: not proven)
+    built = [(ready, hinted, start)]  # starting timetables hinted in turn (None: not proven)
     floor, travel = travellers_first(
         problem, model, time_limit=min(TRAVELLERS_MAX, (time_limit - report.elapsed()) * TRAVELLERS_SHARE))
     if seed is None and any(travel.lessons):  # also start from the travellers' own timetable
@@ -148,26 +185,34 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
                 model.hint(start, time_limit=hint_time)  # the first start stays the hint
     left = time_limit - report.elapsed()
     result = run(model.model, phase="timetable", time_limit=left, workers=workers, progress=report,
-                 watch=model.unmet, offset=offset, lp_worker=True, floor=floor,
-                 give_up_after=left * REPAIR_AFTER if repair and staffing.result is not None else None)
-    staffed_unmet = sum(staffing.unmet.values())
+                 watch=model.unmet, offset=offset, lp_worker=True, floor=floor, stop=inst.stop,
+                 give_up_after=left * REPAIR_AFTER if repair and staffing.result is not None and not complete
+                 else None)
     plans = [(t, objective, staffed_unmet + short) for t, objective, short in result.solutions]
-    if hinted is not None or not result.found:  # the constructive timetables, valid on their own
+    if hinted is not None or not result.found:  # the starting timetables, valid on their own
         plans[:0] = [(t, (h or 0.0) + offset, staffed_unmet + _shortfall(problem, a))
                      for t, h, a in built if h is not None or not result.found]
     placed = model.read(result.solver) if result.found else start
-    return _Attempt(staffing, problem, model, result, start, placed, plans, constructed)
+    return _Attempt(staffing, problem, model, result, start, placed, plans, constructed, lean)
+
+
+def _complete(problem: Problem, placed: Assignment) -> bool:
+    """Whether every staffed period and every research meeting is placed."""
+    return not _shortfall(problem, placed) and all(
+        len(placed.meetings[i]) == m.group.per_week for i, m in enumerate(problem.meetings))
 
 
 def _plan(inst: Instance, attempt: _Attempt, plans: list[tuple[float, float, int]],
           published: dict[str, Any] | None, report: Progress) -> dict[str, Any]:
     """The plan document of the final attempt, with unmet reasons and stats."""
-    timed_out = attempt.staffing.result is None or not attempt.result.found
     acts = activities(attempt.problem, attempt.placed)
     short = unmet_periods(inst.demand, acts)
     loads = teaching_loads(acts)
-    unmet = [{"class": c, "subject": s, "periods": n,
-              "reason": TIMEOUT if timed_out else reason(inst, c, s, loads)} for (c, s), n in sorted(short.items())]
+    staffed = attempt.staffing.result
+    exhausted = attempt.result.stop == "optimal" and staffed is not None and staffed.stop == "optimal"
+    reasons = Reasons(inst, loads, report.elapsed(), exhausted)
+    unmet = [{"class": c, "subject": s, "periods": n, "reason": reasons.explain(c, s)}
+             for (c, s), n in sorted(short.items())]
     stats = _stats(attempt, plans, report.elapsed(), sum(short.values()))
     problem, placed = attempt.problem, attempt.placed
     missed = {m.group.code: m.group.per_week - len(placed.meetings[i]) for i, m in enumerate(problem.meetings)}
@@ -182,8 +227,8 @@ def _plan(inst: Instance, attempt: _Attempt, plans: list[tuple[float, float, int
 def _phase(result: SearchResult | None) -> dict[str, Any]:
     if result is None:
         return {"status": "UNKNOWN"}
-    return {"status": result.status, "objective": result.objective, "bound": result.bound,
-            "seconds": round(result.seconds, 3)}
+    return {"status": result.status, "objective": result.objective, "bound": result.bound, "gap": result.gap,
+            "stop": result.stop, "seconds": round(result.seconds, 3)}
 
 
 def _shortfall(problem: Problem, placed: Assignment) -> int:
@@ -200,15 +245,24 @@ def _stats(attempt: _Attempt, plans: list[tuple[float, float, int]], elapsed: fl
     """
     result, staffing = attempt.result, attempt.staffing
     first = next((t for t, _, short in plans if short <= unmet_periods), None)
+    whole = (staffing.forced and staffing.result is not None and staffing.result.objective == 0
+             and result.found)  # the timetable's bound then bounds every plan (module docstring)
+    bound = result.bound if whole else None
+    phases = {"staffing": _phase(staffing.result), "timetable": _phase(result)}
+    if attempt.lean is not None:
+        phases["lean"] = {"status": attempt.lean.status, "stop": attempt.lean.stop,
+                          "seconds": round(attempt.lean.seconds, 3)}
     return {
         "objective": result.objective,
-        "bound": result.bound,
+        "bound": bound,
+        "gap": relative_gap(result.objective, bound),
         "solve_seconds": round(elapsed, 3),
         "first_plan_seconds": None if first is None else round(first, 3),
         "status": result.status,
+        "stop": result.stop,
         "unmet_periods": unmet_periods,
         "construct_seconds": round(attempt.constructed, 3),
-        "phases": {"staffing": _phase(staffing.result), "timetable": _phase(result)},
+        "phases": phases,
         "objective_terms": {"staffing": staffing.terms,
                             "timetable": attempt.model.breakdown(result.solver) if result.found else {}},
         "restaffed": len(plans) > len(attempt.plans),

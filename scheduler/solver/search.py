@@ -1,8 +1,21 @@
-"""Running a CP-SAT model: time limit, workers, progress reports and solution times.
+"""Running a CP-SAT model: time limit, stop rules, workers, progress reports and solution times.
 
 Both phases (staffing, timetable) run their model the same way; the times
 of improving solutions are kept so the caller can tell when the first plan
 as complete as the final one appeared (`stats.first_plan_seconds`).
+
+A search ends at the first of (`SearchResult.stop`):
+
+- `optimal`: proven optimal (or, for a model without objective, a solution
+  found; or the bound proven elsewhere reached);
+- `gap`: the relative gap (objective - bound) / objective fell to
+  `stop_gap` (`rules.stop_gap`, default 0.5%);
+- `stall`: the objective improved by less than `STALL_IMPROVEMENT` (0.1%)
+  over the last `stall_seconds` (`rules.stall_seconds`, default 10 s);
+- `gave_up`: the caller's `give_up_after` check (a timetable still short of
+  periods, so the caller re-staffs);
+- `infeasible`: proven to have no solution;
+- `time_limit`: the time limit, now a ceiling rather than the usual duration.
 """
 
 from __future__ import annotations
@@ -16,6 +29,22 @@ from ortools.sat.python import cp_model
 
 ProgressFn = Callable[[dict], None]
 REPORT_EVERY = 0.5  # seconds between progress reports: at most about two a second
+STOP_GAP = 0.005  # default `rules.stop_gap`
+STALL_SECONDS = 10.0  # default `rules.stall_seconds`
+STALL_IMPROVEMENT = 0.001  # relative improvement over the stall window that still counts as progress
+WATCH_EVERY = 0.2  # seconds between checks of the stall rule
+
+# What admins read for each phase of a solve (progress lines, job messages).
+PHASE_NAMES = {"staffing": "分配任课", "construct": "构造初始课表", "lean": "寻找完整课表",
+               "timetable": "优化课表", "done": "求解完成"}
+
+
+@dataclass(frozen=True)
+class StopRules:
+    """When a search may end before its time limit (see the module docstring)."""
+
+    gap: float = STOP_GAP
+    stall_seconds: float = STALL_SECONDS
 
 
 class Progress:
@@ -62,31 +91,82 @@ class SearchResult:
     # (seconds since the solve started, objective, watched value) of each improving solution
     solutions: list[tuple[float, float, int]] = field(default_factory=list)
     gave_up: bool = False  # stopped at `give_up_after` because the best solution still left `watch` > 0
+    stop: str = "time_limit"  # which rule ended the search (module docstring)
+
+    @property
+    def gap(self) -> float | None:
+        """(objective - bound) / objective of this search, None without both."""
+        return relative_gap(self.objective, self.bound)
 
     @property
     def found(self) -> bool:
         return self.status in ("OPTIMAL", "FEASIBLE")
 
 
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return 0.0 if objective <= bound else (objective - bound) / max(abs(objective), 1e-9)
+
+
 class _Recorder(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress, phase: str, watch: cp_model.LinearExprT, offset: float, floor: float):
+    """Records improving solutions and applies the stop rules that a solution or a bound can trigger."""
+
+    def __init__(self, progress: Progress, phase: str, watch: cp_model.LinearExprT, offset: float, floor: float,
+                 rules: StopRules):
         super().__init__()
         self.progress, self.phase, self.watch, self.offset, self.floor = progress, phase, watch, offset, floor
+        self.rules = rules
         self.solutions: list[tuple[float, float, int]] = []
-        self.bound: float | None = None
+        self.best: float | None = None  # objective before offset
+        self.bound = floor
+        self.stop: str | None = None
+        self.lock = threading.Lock()
 
     def on_solution_callback(self) -> None:
         objective = self.objective_value + self.offset
-        self.solutions.append((self.progress.elapsed(), objective, int(self.value(self.watch))))
-        self.progress.report(self.phase, objective, _bound(self.best_objective_bound, self.floor) + self.offset,
-                             force=len(self.solutions) == 1)
+        with self.lock:
+            self.solutions.append((self.progress.elapsed(), objective, int(self.value(self.watch))))
+            self.best = self.objective_value
+            self.bound = max(self.bound, _bound(self.best_objective_bound, self.floor))
+        self.progress.report(self.phase, objective, self.bound + self.offset, force=len(self.solutions) == 1)
         if self.objective_value <= self.floor:  # optimal by the bound proven elsewhere
-            self.stop_search()
+            self.end("optimal")
+        else:
+            self.check_gap()
+
+    def on_bound(self, bound: float) -> None:
+        with self.lock:
+            self.bound = max(self.bound, _bound(bound, self.floor))
+        self.progress.report(self.phase, None, self.bound + self.offset)
+        self.check_gap()
+
+    def check_gap(self) -> None:
+        gap = relative_gap(self.best, self.bound)
+        if gap is not None and gap <= self.rules.gap:
+            self.end("gap")
+
+    def stalled(self, now: float) -> bool:
+        """Whether the objective improved by less than STALL_IMPROVEMENT over the last stall window."""
+        with self.lock:
+            if not self.solutions or now - self.solutions[0][0] < self.rules.stall_seconds:
+                return False
+            then = [obj for t, obj, _ in self.solutions if t <= now - self.rules.stall_seconds]
+            if not then:
+                return False
+            before, best = then[-1], self.solutions[-1][1]
+        return before - best <= STALL_IMPROVEMENT * max(abs(best), 1.0)
+
+    def end(self, reason: str) -> None:
+        if self.stop is None:
+            self.stop = reason
+        self.stop_search()
 
 
 def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int, progress: Progress,
         watch: cp_model.LinearExprT = 0, offset: float = 0.0, linearization: int | None = None,
-        lp_worker: bool = False, give_up_after: float | None = None, floor: float = 0.0) -> SearchResult:
+        lp_worker: bool = False, give_up_after: float | None = None, floor: float = 0.0,
+        stop: StopRules | None = None, fixed: bool = False) -> SearchResult:
     """Solve `model` within `time_limit` seconds; `watch` is evaluated on every solution.
 
     `offset` is added to objectives and bounds in reports, for phases whose
@@ -100,7 +180,10 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     model rather than wait. `floor` is a lower bound of the objective proven
     outside this model (before `offset`); the search stops when it reaches
     it. It stays out of the model: `objective >= floor` as a constraint
-    slows CP-SAT's local search.
+    slows CP-SAT's local search. `stop` gives the gap and stall rules
+    (module docstring); a model without objective stops at its first solution.
+    `fixed` takes the model's (complete) hint as the solution: the fallback
+    when a search found nothing better in time.
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
@@ -109,30 +192,50 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
         solver.parameters.linearization_level = linearization
     if lp_worker:
         solver.parameters.subsolvers.append("max_lp")
-    recorder = _Recorder(progress, phase, watch, offset, floor)
-    solver.best_bound_callback = lambda bound: progress.report(phase, None, _bound(bound, floor) + offset)
+    if fixed:
+        solver.parameters.fix_variables_to_their_hinted_value = True
+    rules = stop or StopRules()
+    recorder = _Recorder(progress, phase, watch, offset, floor, rules)
+    solver.best_bound_callback = recorder.on_bound
     stopped = threading.Event()
+    done = threading.Event()
 
     def check() -> None:
         if recorder.solutions and recorder.solutions[-1][2] > 0:
             stopped.set()
-            solver.stop_search()
+            recorder.end("gave_up")
+
+    def watch_stall() -> None:
+        while not done.wait(WATCH_EVERY):
+            if recorder.stalled(progress.elapsed()):
+                recorder.end("stall")
+                return
 
     timer = threading.Timer(give_up_after, check) if give_up_after is not None else None
+    watcher = threading.Thread(target=watch_stall, daemon=True) if model.has_objective() else None
     started = time.monotonic()
     progress.report(phase, force=True)
-    if timer is not None:
-        timer.start()
-    status = solver.solve(model, recorder)
-    if timer is not None:
-        timer.cancel()
+    for thread in (timer, watcher):
+        if thread is not None:
+            thread.start()
+    try:
+        status = solver.solve(model, recorder)
+    finally:
+        done.set()
+        if timer is not None:
+            timer.cancel()
     seconds = time.monotonic() - started
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    result = SearchResult(
-        solver.status_name(status),
-        solver.objective_value + offset if found else None,
-        _bound(solver.best_objective_bound, floor) + offset if found else None,
-        seconds, solver, recorder.solutions, stopped.is_set())
+    objective = solver.objective_value + offset if found else None
+    bound = max(recorder.bound, _bound(solver.best_objective_bound, floor)) + offset if found else None
+    if status == cp_model.OPTIMAL:
+        reason = "optimal"
+    elif status == cp_model.INFEASIBLE:
+        reason = "infeasible"
+    else:
+        reason = recorder.stop or "time_limit"
+    result = SearchResult(solver.status_name(status), objective, bound, seconds, solver, recorder.solutions,
+                          stopped.is_set(), reason)
     progress.report(phase, result.objective, result.bound, force=True)
     return result
 

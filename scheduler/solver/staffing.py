@@ -94,6 +94,9 @@ class Staffing:
     dropped: list[dict[str, str]]  # requested links or remote classes that do not run, with reasons
     result: SearchResult | None = None
     terms: dict[str, int] = field(default_factory=dict)  # objective per soft goal
+    # No choice was made: every unit had at most one teacher and no co-teaching option. Then the
+    # timetable's bound is a bound of the whole problem when the staffing costs nothing.
+    forced: bool = False
 
 
 class _Builder:
@@ -562,11 +565,14 @@ def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress
     thin = _thin(inst)
     builder = _Builder(inst, published or PublishedStaffing(), thin, caps or {})
     builder.build()
-    complete_hint(builder.model, builder.greedy(), time_limit * FIRST_ROUND_SHARE / 2)
+    greedy = complete_hint(builder.model, builder.greedy(), time_limit * FIRST_ROUND_SHARE / 2)
     left = deadline - progress.elapsed()
     result = run(builder.model, phase="staffing", time_limit=left, workers=workers, progress=progress,
                  watch=builder.unmet_expr(), linearization=2, lp_worker=True,
-                 give_up_after=left * FIRST_ROUND_SHARE)
+                 give_up_after=left * FIRST_ROUND_SHARE, stop=inst.stop)
+    if not result.found and greedy is not None:  # feasibility first: the greedy staffing, proven valid
+        result = run(builder.model, phase="staffing", time_limit=max(1.0, deadline - progress.elapsed()),
+                     workers=1, progress=progress, watch=builder.unmet_expr(), fixed=True)
     if not result.found:
         raise NoSolution(f"staffing: {result.status}")
     short = {unit for unit, v in builder.unmet.items() if result.solver.value(v)}
@@ -575,10 +581,13 @@ def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress
         wide.build()
         complete_hint(wide.model, wide.carry(builder, result.solver), (deadline - progress.elapsed()) / 2)
         second = run(wide.model, phase="staffing", time_limit=deadline - progress.elapsed(),
-                     workers=workers, progress=progress, watch=wide.unmet_expr(), linearization=2, lp_worker=True)
+                     workers=workers, progress=progress, watch=wide.unmet_expr(), linearization=2, lp_worker=True,
+                     stop=inst.stop)
         if second.found:
             builder, result = wide, second
     staffing = builder.read(result.solver)
     staffing.result = result
     staffing.terms = builder.breakdown(result.solver)
+    staffing.forced = (all(len(by) <= 1 for by in builder.q.values()) and not builder.links
+                       and not builder.proposals)
     return staffing

@@ -86,7 +86,14 @@ def unmet_periods(plan: m.PlanVersion) -> int:
 
 
 def gap(stats: dict[str, Any]) -> float | None:
-    """The solver's relative gap between objective and bound, as it reports them."""
+    """The solver's relative gap between objective and bound, as it reports them.
+
+    Where no bound holds for the whole problem (`stats.bound` null), the
+    timetable phase's gap, which holds for the staffing found; the page's
+    column heading says so.
+    """
+    if stats.get("bound") is None:
+        return ((stats.get("phases") or {}).get("timetable") or {}).get("gap")
     objective, bound = stats.get("objective"), stats.get("bound")
     if objective is None or bound is None:
         return None
