@@ -153,7 +153,7 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
     staffed_unmet = sum(staffing.unmet.values())
     lean: SearchResult | None = None
     ready = report.elapsed()  # when `start` was known
-    if not _complete(problem, start):
+    if not _complete(problem, start) or problem.doubles:  # the construction knows nothing of doubles
         lean_model = TimetableModel(problem, lean=True)
         for var, value in lean_model.decisions(start):
             lean_model.model.add_hint(var, value)
@@ -161,12 +161,13 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
                    time_limit=max(LEAN_MIN, (time_limit - report.elapsed()) * LEAN_SHARE))
         if lean.found:
             start, ready = lean_model.read(lean.solver), report.elapsed()
-    complete = _complete(problem, start)
     model = TimetableModel(problem, published_wish(published, problem) if published else None)
-    if complete:
-        model.require_all()
     hint_time = max(1.0, (time_limit - report.elapsed()) * HINT_SHARE)
     hinted = model.hint(start, time_limit=hint_time)
+    # complete and proven valid by the full model: optimise over complete timetables only
+    complete = _complete(problem, start) and hinted is not None
+    if complete:
+        model.require_all()
     constructed = report.elapsed()
     if hinted is not None:
         report.report("construct", hinted + offset, force=True)
