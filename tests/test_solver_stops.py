@@ -57,8 +57,11 @@ def test_a_staffing_with_choices_reports_bounds_per_phase_only() -> None:
     plan = solve(ds, ds.communities[0].code, TERM, time_limit=6)
     stats = plan["stats"]
     assert stats["bound"] is None and stats["gap"] is None
-    assert stats["phases"]["timetable"]["bound"] is not None and stats["phases"]["staffing"]["bound"] is not None
-    assert {"stop", "gap"} <= set(stats["phases"]["timetable"])
+    for name in ("staffing", "timetable"):
+        phase = stats["phases"][name]
+        assert {"objective", "bound", "gap", "stop"} <= set(phase)
+        if phase["status"] in ("OPTIMAL", "FEASIBLE"):  # (a loaded machine may leave a phase without a solution)
+            assert phase["bound"] is not None and phase["bound"] <= phase["objective"]
 
 
 def test_a_small_problem_stops_when_proven_optimal() -> None:
