@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from calendars.publish import republish
 from feeds_support import COMMUNITY, CONFIG, TERM, _period, dataset, load, store_and_publish
 from scheduler.covers.absences import Affected, affected, record_absence
+from scheduler.covers.disruptions import affected_by, record_disruption
 from scheduler.covers.review import Proposed, propose_covers
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import apply, load_dataset
@@ -65,3 +66,15 @@ def settle(engine: Engine, at: datetime | None = None) -> None:
     comparing feeds before and after a cover then shows only what the cover changed."""
     with transaction(engine) as session:
         republish(session, COMMUNITY, TERM, config=CONFIG, now=at or datetime.now(timezone.utc))
+
+
+def disrupt_and_propose(engine: Engine, campus: str, day: date = MONDAY, *, closed: bool = False,
+                        now: datetime = AT) -> tuple[list[Affected], Proposed]:
+    with transaction(engine) as session:
+        ds = load_dataset(session)
+        assert ds is not None
+        found_disruption = record_disruption(session, ds, campus, day, day, closed=closed, reason="台风", now=now)
+        found = affected_by(session, ds, found_disruption)
+        proposed = propose_covers(session, ds, found, now=now, today=now.date(),
+                                  disruption_id=found_disruption.id, time_limit=5, workers=1)
+        return found, proposed

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from covers_support import lesson, publish_plan, settle
 from feeds_support import TERM, dataset, stored_feeds
 from scheduler.covers.days import term_days
-from scheduler.covers.models import Absence, Cover
+from scheduler.covers.models import Absence, Cover, Disruption
 from scheduler.db import transaction
 from test_feeds_cli import tongpan
 
@@ -38,8 +38,11 @@ def test_bad_input_is_refused_and_records_nothing(engine: Engine) -> None:
                           (["--teacher", "T00005", "--half", "noon"], "--half")):
         done = tongpan(engine, "absence", "add", "--from", "2026-11-16", "--reason", "病假", *args)
         assert done.exit_code == 2 and message in done.output, done.output
+    refused = tongpan(engine, "disruption", "add", "--campus", "NOPE", "--from", "2026-11-16")
+    assert refused.exit_code == 2 and "没有校区 NOPE" in refused.output
     with transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(Absence)) == 0
+        assert session.scalar(select(func.count()).select_from(Disruption)) == 0
 
 
 def test_absence_add_lists_proposes_and_confirm_publishes(engine: Engine) -> None:

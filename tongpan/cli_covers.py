@@ -23,9 +23,10 @@ from scheduler.covers.candidates import MODE_NAMES
 from scheduler.covers.models import Cover
 from scheduler.covers.review import CoverError, choose, proposed
 from scheduler.db import transaction
-from tongpan.daily import add_absence, confirm_and_publish, cover_row
+from tongpan.daily import add_absence, add_disruption, affected_row, confirm_and_publish, cover_row
 
 absence_app = typer.Typer(help="Teachers' absences.", no_args_is_help=True)
+disruption_app = typer.Typer(help="Campuses cut off or closed.", no_args_is_help=True)
 covers_app = typer.Typer(help="Covers (代课) for absences and cut-off campuses: review, change, confirm.",
                          no_args_is_help=True)
 
@@ -87,9 +88,7 @@ def absence_add(
         raise cli.fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps({"absence": done.absence.id,
-                               "affected": [{"date": a.date.isoformat(), "start": a.start, "end": a.end,
-                                             "kind": a.entry["kind"], "activity": a.entry["code"], "role": a.role,
-                                             "campus": a.campus} for a in done.affected],
+                               "affected": [affected_row(a) for a in done.affected],
                                "covers": rows}, ensure_ascii=False, indent=2))
         return
     cli.out.print(f"已记录缺勤 {done.absence.id}：教师 {teacher}，影响 {len(done.affected)} 项", highlight=False)
@@ -100,6 +99,40 @@ def absence_add(
     if done.covers:
         print_covers(done.covers)
         cli.out.print(f"确认：tongpan covers confirm --absence {done.absence.id}", highlight=False)
+
+
+@disruption_app.command("add")
+def disruption_add(
+    campus: Annotated[str, typer.Option("--campus", help="Campus code.")],
+    start: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")],
+    end: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day (default: --from).")] = None,
+    half: Annotated[str | None, typer.Option("--half", help="am or pm: only that half of each day.")] = None,
+    closed: Annotated[bool, typer.Option("--closed", help="Closed to pupils: its lessons are cancelled.")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why (台风, 道路中断, 考试 …).")] = "",
+    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="Solver seconds for the covers.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Record a campus cut off (nobody travels to or from it) or closed, and propose what happens instead."""
+    cli = _cli()
+    try:
+        with transaction(cli.engine()) as session:
+            done = add_disruption(session, campus, start.date(), end.date() if end else None, half=half,
+                                  closed=closed, reason=reason,
+                                  by=f"cli:{getpass.getuser()}@{socket.gethostname()}", time_limit=time_limit)
+            rows = [cover_row(c) for c in done.covers]
+    except AbsenceError as exc:
+        raise cli.fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps({"disruption": done.disruption.id, "affected": [affected_row(a) for a in done.affected],
+                               "covers": rows}, ensure_ascii=False, indent=2))
+        return
+    what = "停课" if closed else "交通中断"
+    cli.out.print(f"已记录校区 {campus} {what}（{done.disruption.id}），影响 {len(done.affected)} 项", highlight=False)
+    for a in done.affected:
+        cli.out.print(f"  {a.describe()}", highlight=False, markup=False)
+    if done.covers:
+        print_covers(done.covers)
+        cli.out.print(f"确认：tongpan covers confirm --disruption {done.disruption.id}", highlight=False)
 
 
 @covers_app.command("list")
@@ -164,3 +197,4 @@ def covers_confirm(
 def register(app: typer.Typer, export_app: typer.Typer) -> None:
     app.add_typer(absence_app, name="absence")
     app.add_typer(covers_app, name="covers")
+    app.add_typer(disruption_app, name="disruption")

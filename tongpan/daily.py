@@ -18,7 +18,8 @@ from calendars.config import FeedConfig
 from calendars.publish import PublishResult, republish
 from scheduler.covers.absences import AbsenceError, Affected, affected, record_absence
 from scheduler.covers.candidates import MODE_NAMES
-from scheduler.covers.models import Absence, Cover
+from scheduler.covers.disruptions import affected_by, record_disruption
+from scheduler.covers.models import Absence, Cover, Disruption
 from scheduler.covers.review import confirm, propose_covers
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset_whole
@@ -62,6 +63,30 @@ def add_absence(session: Session, teacher: str, start: date, end: date | None, *
     return Recorded(absence, found, covers, [a for a in found if a.date < today])
 
 
+@dataclass
+class Disrupted:
+    disruption: Disruption
+    affected: list[Affected]
+    covers: list[Cover]
+    past: list[Affected]
+
+
+def add_disruption(session: Session, campus: str, start: date, end: date | None, *, half: str | None,
+                   closed: bool, reason: str, by: str, now: datetime | None = None,
+                   time_limit: float = 20.0) -> Disrupted:
+    """Record a cut-off or closed campus, list what it changes and propose how (online, covers, cancel)."""
+    now = now or datetime.now(timezone.utc)
+    ds = dataset_or_fail(session)
+    disruption = record_disruption(session, ds, campus, start, end, half=half, closed=closed, reason=reason, by=by,
+                                   now=now)
+    found = affected_by(session, ds, disruption)
+    today = local_today(ds, now)
+    ahead = [a for a in found if a.date >= today]
+    covers = propose_covers(session, ds, ahead, now=now, today=today, disruption_id=disruption.id,
+                            time_limit=time_limit).covers if ahead else []
+    return Disrupted(disruption, found, covers, [a for a in found if a.date < today])
+
+
 def confirm_and_publish(session: Session, covers: list[Cover], *, now: datetime | None = None,
                         config: FeedConfig | None = None) -> list[PublishResult]:
     """Confirm proposed covers and republish the feeds of the communities concerned."""
@@ -80,3 +105,8 @@ def cover_row(cover: Cover) -> dict[str, Any]:
             "alternatives": [{"n": n, "mode": a["mode"], "mode_name": MODE_NAMES.get(a["mode"], a["mode"]),
                               "teacher": a["teacher"], "helpers": a["helpers"], "reason": a["reason"],
                               "count": a["count"]} for n, a in enumerate(cover.alternatives, 1)]}
+
+
+def affected_row(a: Affected) -> dict[str, Any]:
+    return {"date": a.date.isoformat(), "start": a.start, "end": a.end, "kind": a.entry["kind"],
+            "activity": a.entry["code"], "role": a.role, "campus": a.campus, "teacher": a.teacher, "cause": a.cause}

@@ -40,6 +40,7 @@ class Affected:
     campus: str  # where the teacher would have been (online for online participation)
     start: str
     end: str
+    cause: str = "absence"  # absence | cut_off (a campus nobody can reach) | closed (a campus closed to pupils)
 
     def describe(self) -> str:
         what = self.entry["code"] if self.entry["kind"] != "lesson" else "、".join(self.entry["classes"])

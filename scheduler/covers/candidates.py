@@ -29,14 +29,14 @@ ONLINE = "online"
 # 自习 ranks after online co-teaching: a lesson taught online by a qualified teacher, with a local
 # teacher in the room, is worth more than the same local teacher supervising study (docs/decisions.md).
 DEFAULT_WEIGHTS = {"in_person": 10, "assist": 10, "online": 40, "study": 60, "swap": 80, "cancel": 1000,
-                   "excused": 0, "fairness": 6, "balance": 4}
+                   "excused": 0, "to_online": 0, "fairness": 6, "balance": 4}
 DEFAULT_CAP_PER_WEEK = 3
 LABELS = {"in_person": "【代课】", "study": "【自习】", "online": "【代课】", "swap": "【调课】", "cancel": "【停课】",
-          "assist": "", "excused": ""}
+          "assist": "", "excused": "", "to_online": "【改线上】"}
 CANCEL_LABELS = {"in_person": "【代课】", "study": "【代课】", "online": "【代课】", "swap": "【已调课】",
-                 "cancel": "【停课】", "assist": "【代课】", "excused": "【请假】"}
+                 "cancel": "【停课】", "assist": "【代课】", "excused": "【请假】", "to_online": "【改线上】"}
 MODE_NAMES = {"in_person": "面授代课", "study": "自习看班", "online": "同步课堂代课", "swap": "调课", "cancel": "停课",
-              "assist": "代助教", "excused": "请假（教研）"}
+              "assist": "代助教", "excused": "请假（教研）", "to_online": "改为线上"}
 
 
 @dataclass(frozen=True)
@@ -259,6 +259,13 @@ def options_for(world: World, index: int, a: Affected, taken: set[tuple[str, str
         counted = counted if counted is not None else tuple(u.teacher for u in uses)
         return Option(index, mode, teacher, helpers, uses, changes, reason, w[mode], slot, counted, a.community)
 
+    if a.cause == "closed":
+        return [_closed_option(a, index, w["cancel"])]
+    if a.cause == "cut_off" and a.role == "attend":
+        add = copy.deepcopy(entry)
+        add["campus"] = ONLINE
+        return [option("to_online", None, (), [_change(day, entry, add, CANCEL_LABELS["to_online"])],
+                       f"校区 {a.campus} 交通中断，教研改为线上", counted=())]
     if a.role == "attend":
         rest = [t for t in entry["teachers"] if t != a.teacher]
         if rest:
@@ -314,15 +321,28 @@ def options_for(world: World, index: int, a: Affected, taken: set[tuple[str, str
 
     leads = _ranked(world, [t for t in free if t.campus != campus and world.qualified(t, subject, grade)
                             and world.fits(t, day, follows, s, e, ONLINE)])[:4]
+    own = world.teachers.get(a.teacher)
+    if a.cause == "cut_off" and own is not None and world.fits(own, day, follows, s, e, ONLINE,
+                                                               ignore=((s, e, campus),)):
+        leads.insert(0, own)  # she cannot get there, but can teach her own class online
     assistants = _ranked(world, [t for t in free if t.campus == campus
                                  and world.fits(t, day, follows, s, e, campus)])[:3]
     for lead in leads:
+        mine = lead.code == a.teacher
         for helper in assistants:
             add = {"kind": "coteach", "code": f"CV-{entry['code']}", "subject": subject, "day": follows,
                    "start": entry["start"], "end": entry["end"], "campus": ONLINE, "classes": [cls],
                    "teachers": [lead.code], "label": LABELS["online"],
                    "remote": [{"class": cls, "campus": campus, "start": entry["start"], "end": entry["end"],
                                "assistant": helper.code}]}
+            if mine:  # her own lesson, taught online: no cover given by her, no clash with her own slot
+                add["label"] = LABELS["to_online"]
+                found.append(option("to_online", lead.code, (Use(helper.code, day, s, e, campus),),
+                                    [_change(day, entry, add, CANCEL_LABELS["to_online"])],
+                                    f"校区 {campus} 交通中断：{lead.name}（{lead.code}）改为线上授课，"
+                                    f"{helper.name}（{helper.code}）在班助教", helpers=(helper.code,),
+                                    counted=(helper.code,)))
+                continue
             found.append(option("online", lead.code, (Use(lead.code, day, s, e, ONLINE),
                                                       Use(helper.code, day, s, e, campus)),
                                 [_change(day, entry, add, CANCEL_LABELS["online"])],
@@ -333,6 +353,20 @@ def options_for(world: World, index: int, a: Affected, taken: set[tuple[str, str
     found.append(option("cancel", None, (), [_change(day, entry, None, "【停课】")], "没有可代课、调课的安排，停课",
                         counted=()))
     return found
+
+
+def _closed_option(a: Affected, index: int, weight: int) -> Option:
+    """A campus closed to pupils: what is held there is cancelled (a remote class drops out)."""
+    entry, day = a.entry, a.date
+    if a.role == "assist":
+        dropped = copy.deepcopy(entry)
+        dropped["remote"] = [r for r in dropped["remote"] if r["campus"] != a.campus]
+        dropped["classes"] = [c for c in dropped["classes"]
+                              if c not in {r["class"] for r in entry["remote"] if r["campus"] == a.campus}]
+        change = _change(day, entry, dropped, "【停课】")
+    else:
+        change = _change(day, entry, None, "【停课】")
+    return Option(index, "cancel", None, (), (), [change], f"校区 {a.campus} 停课", weight, None, (), a.community)
 
 
 def _swaps(world: World, index: int, a: Affected, taken: set[tuple[str, str, str, str]]) -> list[Option]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.covers.absences import NOON, Affected, period_times
 from scheduler.covers.candidates import MODE_NAMES, Option, World
+from scheduler.covers.disruptions import cut_off_windows
 from scheduler.covers.days import DayPlan, day_plan, term_days, terms_on
 from scheduler.covers.models import Absence, Cover
 from scheduler.covers.solve import Proposal, propose
@@ -80,6 +81,8 @@ def build_world(session: Session, ds: Dataset, affected: list[Affected], today: 
             away[absence.teacher_code, d].extend(windows)
             d += timedelta(days=1)
     counts, week_counts = _confirmed_counts(session, ds, affected)
+    if cut_off is None:
+        cut_off = cut_off_windows(session, first, last)
     return World(ds, plans, dict(away), counts, week_counts, today, cut_off)
 
 
