@@ -10,7 +10,6 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
-DEFAULT_MEETING_URL = "https://meet.jit.si/tongpan-{key}"
 DEFAULT_REFRESH = timedelta(hours=1)
 DEFAULT_MAX_BYTES = 1_000_000  # Google Calendar is reported to drop events from larger subscribed feeds
 
@@ -21,16 +20,17 @@ class FeedConfig:
 
     `secret`: TONGPAN_FEED_SECRET, or None to use the one generated and kept in
     the database (see calendars.tokens). `meeting_url`: TONGPAN_MEETING_URL, a
-    template of the online-meeting link with `{county}`, `{community}`,
-    `{activity}` and `{key}` (a keyed hash of the activity, so rooms cannot be
-    guessed from codes). `refresh`: how often clients should refetch
-    (TONGPAN_FEED_REFRESH_MINUTES). `max_bytes`: the size limit of a feed's
+    server-wide template of the online-meeting link with `{county}`,
+    `{community}`, `{activity}` and `{key}` (a keyed hash of the activity, so
+    rooms cannot be guessed from codes), used when the dataset's county sets
+    none; no default, since no meeting service is used by every school.
+    `refresh`: how often clients should refetch (TONGPAN_FEED_REFRESH_MINUTES). `max_bytes`: the size limit of a feed's
     uncompressed bytes (TONGPAN_FEED_MAX_BYTES); a feed that would pass it
     shows fewer weeks ahead (calendars.window).
     """
 
     secret: str | None = None
-    meeting_url: str = DEFAULT_MEETING_URL
+    meeting_url: str | None = None
     refresh: timedelta = DEFAULT_REFRESH
     max_bytes: int = DEFAULT_MAX_BYTES
 
@@ -40,7 +40,7 @@ class FeedConfig:
         max_bytes = os.environ.get("TONGPAN_FEED_MAX_BYTES")
         return cls(
             secret=os.environ.get("TONGPAN_FEED_SECRET") or None,
-            meeting_url=os.environ.get("TONGPAN_MEETING_URL") or DEFAULT_MEETING_URL,
+            meeting_url=os.environ.get("TONGPAN_MEETING_URL") or None,
             refresh=timedelta(minutes=int(minutes)) if minutes else DEFAULT_REFRESH,
             max_bytes=int(max_bytes) if max_bytes else DEFAULT_MAX_BYTES,
         )

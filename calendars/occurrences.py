@@ -17,16 +17,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from calendars import wording
 from calendars.render import EventContent, template
+from calendars.travel import Trip, day_stops, hhmm, trips
 from scheduler.dataset.schema import Dataset
+from scheduler.dataset.travel import TravelTimes
 from scheduler.plan_document import Activity as PlannedActivity
 from scheduler.school_calendar import SchoolDay
 
 ONLINE = "online"
 
 FeedKey = tuple[str, str]  # (kind, code): ("teacher", "T0001"), ("class", ...), ("campus", ...), ("community", ...)
-
-KIND_LABELS = {"coteach": "【同步课堂】", "research": "【联合教研】"}
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,25 @@ class Directory:
         self.community = found[0]
         self.county = ds.county.code
         self.timezone = ds.county.timezone
+        self.settings = ds.county.feed_settings
         schools = {self.community.core_school, *self.community.members}
         self.subjects = {s.code: s.name for s in ds.subjects}
         self.campuses = {c.code: c.name for s in ds.schools for c in s.campuses}
+        # Before a class name a campus reads as its school's short name (武康), plus the campus's own
+        # part when the school has several (新市东校区).
+        self.short_places = {c.code: wording.short_school(s.name) + ("" if len(s.campuses) == 1
+                                                                     else c.name.removeprefix(s.name))
+                             for s in ds.schools for c in s.campuses}
+        self.addresses = {c.code: c.address for s in ds.schools for c in s.campuses if c.address}
+        bells = {b.code: {p.start: p.n for p in b.periods} for b in ds.bell_schedules}
+        self.bells = {c.code: bells.get(c.bell_schedule, {}) for s in ds.schools for c in s.campuses}
         self.teachers = {t.code: t.name for t in ds.teachers}
         self.home = {t.code: t.campus for t in ds.teachers}
         self.classes = {c.code: c.name for c in ds.classes}
         self.groups = {g.code: g.name for g in ds.research_groups}
+        self.links = {**{c.code: c.meeting_url for c in ds.coteaching if c.meeting_url},
+                      **{g.code: g.meeting_url for g in ds.research_groups if g.meeting_url}}
+        self.travel = TravelTimes.of(ds)
         campus_names = {c.code: c.name for s in ds.schools if s.code in schools for c in s.campuses}
         self.owners: dict[FeedKey, str] = {
             **{("teacher", t.code): t.name for t in ds.teachers if t.school in schools},
@@ -139,39 +152,18 @@ class Directory:
     def place(self, campus: str) -> str:
         return "线上" if campus == ONLINE else self.campuses.get(campus, campus)
 
+    def short_place(self, campus: str) -> str:
+        """The school (and campus) as said before a class name: `武康` in `武康五(1)班`."""
+        return self.short_places.get(campus, campus)
+
+    def period(self, campus: str, start: str) -> int | None:
+        """The period number of a start time on the campus's bell, if it is one."""
+        return self.bells.get(campus, {}).get(start)
+
     def group_title(self, code: str) -> str:
         """`低段数学联合教研` reads `低段数学` after the 【联合教研】 label."""
         name = self.groups.get(code, code)
         return name.removesuffix("联合教研") or name
-
-
-def _summary(d: Directory, a: Activity) -> str:
-    if a.kind == "research":
-        return a.label + KIND_LABELS["research"] + d.group_title(a.code)
-    names = [d.classes.get(c, c) for c in a.classes]
-    if a.kind == "coteach" and not a.segments[0].classes:  # an online cover: the lead teaches no class of her own
-        return f"{a.label}{KIND_LABELS['coteach']}{d.subject(a.subject)} · {'、'.join(names)}"
-    if a.kind == "coteach":
-        return f"{a.label}{KIND_LABELS['coteach']}{d.subject(a.subject)} · {names[0]}→{'、'.join(names[1:])}"
-    return f"{a.label}{d.subject(a.subject)} · {'、'.join(names)}"
-
-
-def _description(d: Directory, a: Activity, url: str | None) -> str:
-    """Who and where, in Chinese, for the people reading the event in their calendar app."""
-    def who(t: str) -> str:
-        return d.teachers.get(t, t)
-
-    if a.kind == "lesson":
-        lines = [f"任课教师：{'、'.join(who(t) for t in a.teacher_codes)}"]
-    elif a.kind == "coteach":
-        lines = [f"{'主讲' if role == 'lead' else '助教'}：{who(t)}（{'、'.join(d.classes.get(c, c) for c in s.classes)}，"
-                 f"{d.place(s.campus)}）" for s in a.segments for t, role in s.roles]
-    else:
-        lines = [f"教研组：{d.groups.get(a.code, a.code)}", f"地点：{d.place(a.segments[0].campus)}",
-                 f"参加教师：{'、'.join(who(t) for t in a.teacher_codes)}"]
-    if url:
-        lines.append(f"线上会议：{url}")
-    return "\n".join(lines)
 
 
 Shown = list[tuple[Segment, str | None]]  # the segments a feed shows at one start, with the owner's role
@@ -241,35 +233,79 @@ def joined_doubles(activities: Iterable[PlannedActivity]) -> list[PlannedActivit
     return joined
 
 
-def weekly_events(d: Directory, activities: Iterable[PlannedActivity], meeting_link: Callable[[str], str],
+def _campuses_taught(activities: list[Activity]) -> dict[str, set[str]]:
+    """The campuses each teacher is at in person during the week."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for a in activities:
+        for segment in a.segments:
+            if segment.campus != ONLINE:
+                for teacher, _ in segment.roles:
+                    found[teacher].add(segment.campus)
+    return found
+
+
+def weekly_events(d: Directory, activities: Iterable[PlannedActivity],
+                  meeting_link: Callable[[str], str | None],
                   labels: dict[tuple[str, str, str], str] | None = None) -> dict[str, list[WeeklyEvent]]:
-    """Every feed's view of a plan's weekly pattern, by weekday (`mon` … `sun`).
+    """Every feed's view of a plan's weekly pattern, by weekday (`mon` … `sun`), travel included.
 
     `labels` puts a dated override's title prefix (【代课】, 【自习】, 【调课】) on
     the activities it names by (kind, code, start).
     """
     community_feed: FeedKey = ("community", d.community.code)
-    by_day: dict[str, list[WeeklyEvent]] = defaultdict(list)
+    plan = []
     for entry in joined_doubles(activities):
         a = Activity.of(entry)
         if labels and (label := labels.get((a.kind, a.code, entry.start))):
             a = replace(a, label=label)
+        plan.append(a)
+    taught = _campuses_taught(plan)
+    by_day: dict[str, list[WeeklyEvent]] = defaultdict(list)
+    for a in plan:
         online = a.kind == "coteach" or (a.kind == "research" and a.segments[0].campus == ONLINE)
         url = meeting_link(a.code) if online else None
-        summary, description = _summary(d, a), _description(d, a, url)
+        multi = a.kind == "lesson" and any(len(taught[t]) > 1 for t in a.teacher_codes)
+        title = wording.summary(d, a, multi)
         appearances = _appearances(a, d.owners, d.home)
         if a.kind != "lesson":
             appearances[community_feed, a.segments[0].start] = [(a.segments[0], None)]
         for (feed, start), shown in appearances.items():
             campuses = list(dict.fromkeys(s.campus for s, _ in shown))
+            role = shown[0][1]
             content = EventContent(
-                summary=summary, location="、".join(d.place(c) for c in campuses), description=description,
+                summary=title, location=wording.location(d, campuses, url),
+                description=wording.description(d, a, shown[0][0], role, url, online),
                 url=url, kind=a.kind, community=d.community.code, campus=campuses[0], subject=a.subject,
-                classes=a.classes, teachers=a.teachers_value, role=shown[0][1])
+                classes=a.classes, teachers=a.teachers_value, role=role)
             end = max(s.end for s, _ in shown)
             by_day[a.day].append(WeeklyEvent(feed, f"{a.kind}.{a.code}", start.replace(":", ""),
                                              end.replace(":", ""), content))
+    if d.settings.travel_events:
+        for trip in _trips(d, plan):
+            by_day[trip.day].append(_travel_event(d, trip))
     return by_day
+
+
+def _trips(d: Directory, plan: list[Activity]) -> list[Trip]:
+    stops = ((t, a.day, s.start, s.end, s.campus, a.code) for a in plan for s in a.segments for t, _ in s.roles
+             if ("teacher", t) in d.owners)
+    return trips(day_stops(stops), d.travel)
+
+
+def _travel_event(d: Directory, trip: Trip) -> WeeklyEvent:
+    """The 【路程】 event of a trip, in the teacher's feed only."""
+    start, end = hhmm(trip.start), hhmm(trip.end)
+    origin, destination = d.place(trip.origin), d.place(trip.destination)
+    address = d.addresses.get(trip.destination)
+    lines = [f"{start}–{end}，约 {trip.minutes} 分钟",
+             f"从 {origin} 到 {destination}" + (f"（{address}）" if address else "")]
+    content = EventContent(
+        summary=f"{wording.KIND_LABELS['travel']}{origin} → {destination}", location=destination,
+        description="\n".join(lines), url=None, kind="travel", community=d.community.code,
+        campus=trip.destination, subject="", classes=(), teachers=(trip.teacher,), role="travel",
+        transparent=True)
+    return WeeklyEvent(("teacher", trip.teacher), f"travel.{trip.teacher}.{trip.before}",
+                       start.replace(":", ""), end.replace(":", ""), content)
 
 
 def dated_occurrences(weekly: dict[str, list[WeeklyEvent]], days: Iterable[SchoolDay],

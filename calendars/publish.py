@@ -70,10 +70,18 @@ def calendar_name(kind: str, owner: str) -> str:
     return {"teacher": f"{owner}的课表", "community": f"{owner} 同步课堂与联合教研"}.get(kind, f"{owner} 课表")
 
 
-def meeting_links(config: FeedConfig, secret: bytes, county: str, community: str) -> Callable[[str], str]:
-    def link(activity: str) -> str:
-        return config.meeting_url.format(county=county, community=community, activity=activity,
-                                         key=meeting_key(secret, county, activity))
+def meeting_links(directory: Directory, config: FeedConfig, secret: bytes) -> Callable[[str], str | None]:
+    """The meeting link of an online activity: its own (co-teaching link or research group), else the
+    county's template (the dataset's, else TONGPAN_MEETING_URL), else none (线上（会议链接由学校提供）)."""
+    template = directory.settings.meeting_url or config.meeting_url
+    county, community = directory.county, directory.community.code
+
+    def link(activity: str) -> str | None:
+        own = directory.links.get(activity)
+        if own or not template:
+            return own
+        return template.format(county=county, community=community, activity=activity,
+                               key=meeting_key(secret, county, activity))
     return link
 
 
@@ -195,7 +203,7 @@ def publish(session: Session, community: str, term: str, version: int | None = N
     secret = server_secret(session, config)
     with _gc_paused():
         occurrences, labels = plan_occurrences(session, directory, term, history, days,
-                                               meeting_links(config, secret, directory.county, community))
+                                               meeting_links(directory, config, secret))
         frozen_before = min(today, effective_from).strftime("%Y%m%d")
         changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
                                             frozen_before, labels)
@@ -208,7 +216,7 @@ Labels = dict[tuple[str, str], str]  # ("{kind}.{code}", YYYYMMDD) -> title of i
 
 
 def plan_occurrences(session: Session, directory: Directory, term: str, history: list[PlanPublication],
-                     days: list[SchoolDay], meeting_link: Callable[[str], str]
+                     days: list[SchoolDay], meeting_link: Callable[[str], str | None]
                      ) -> tuple[dict[FeedKey, list[Occurrence]], Labels]:
     """Every feed's dated occurrences over the term, each date from the plan that applies on it, with the
     confirmed dated overrides (covers, swaps, cancellations) of that plan applied; and the title each
@@ -269,7 +277,7 @@ def republish(session: Session, community: str, term: str, *, config: FeedConfig
     secret = server_secret(session, config)
     with _gc_paused():
         occurrences, labels = plan_occurrences(session, directory, term, history, days,
-                                               meeting_links(config, secret, directory.county, community))
+                                               meeting_links(directory, config, secret))
         changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
                                             today.strftime("%Y%m%d"), labels)
     return PublishResult(community, term, current.version, current.version, now, today, changed, total - changed,

@@ -42,6 +42,7 @@ class EventContent:
     classes: tuple[str, ...]
     teachers: tuple[str, ...]
     role: str | None
+    transparent: bool = False  # TRANSP:TRANSPARENT: shown, but not busy time (travel)
 
 
 def fold(line: str) -> str:
@@ -70,7 +71,8 @@ def template(content: EventContent) -> str:
               ("X-TONGPAN-CLASSES", content.classes), ("X-TONGPAN-TEACHERS", content.teachers)]
     if content.role:
         lines.append(("X-TONGPAN-ROLE", content.role))
-    return "".join(_line(name, value) for name, value in lines)
+    transp = "TRANSP:TRANSPARENT\r\n" if content.transparent else ""
+    return transp + "".join(_line(name, value) for name, value in lines)
 
 
 @lru_cache(maxsize=4096)

@@ -32,6 +32,7 @@ class County(Extra, Base):
     timezone: Mapped[str] = mapped_column(String(64))
     targets: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     rotation_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    feeds: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     document_extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
@@ -90,6 +91,7 @@ class Campus(Extra, Base):
     area: Mapped[str | None] = mapped_column(String(8))
     small: Mapped[bool | None]
     boarding: Mapped[bool | None]
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class Travel(Extra, Base):
@@ -183,6 +185,7 @@ class Coteaching(Extra, Base):
     lead_teacher_code: Mapped[str] = mapped_column(ForeignKey("teacher.code"))
     lead_class_code: Mapped[str] = mapped_column(ForeignKey("school_class.code"))
     lessons_per_week: Mapped[int]
+    meeting_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
 
 
 class CoteachingRemote(Base):
@@ -205,6 +208,7 @@ class ResearchGroup(Extra, Base):
     host_campus_code: Mapped[str | None] = mapped_column(ForeignKey("campus.code"))
     preferred: Mapped[list[Any]] = mapped_column(JSON, default=list)
     teachers: Mapped[Any] = mapped_column(JSON)
+    meeting_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
 
 
 PLAN_STATUSES = ("draft", "ready", "published", "superseded", "failed")

@@ -77,7 +77,7 @@ def test_calendar_properties_titles_and_places(engine: Engine) -> None:
     assert str(lesson["X-TONGPAN-TEACHERS"].to_ical().decode()) == People.yw
     coteach_uid = f"coteach.{People.link.code}.20260910.1040@330521.tongpan"
     coteach = lead_class[coteach_uid]
-    assert str(coteach["SUMMARY"]) == "【同步课堂】美术 · 三(1)班→三(1)班、三(1)班"
+    assert str(coteach["SUMMARY"]) == "【同步课堂】美术 · 博文三(1)班 → 沈家墩三(1)班、南塘三(1)班"
     assert coteach["X-TONGPAN-CLASSES"].to_ical() == f"{LEAD_CLASS},{REMOTE_B},{REMOTE_C}".encode()
     assert coteach["X-TONGPAN-TEACHERS"].to_ical() == (
         f"{People.lead},assistant={People.sx},assistant={People.assistant_c}".encode())

@@ -51,6 +51,7 @@ def to_rows(ds: Dataset) -> Rows:
     rows[m.County].append({"code": county.code, "name": county.name, "timezone": county.timezone,
                            "targets": dump(county.targets) if county.targets else None,
                            "rotation_rules": dump(county.rotation_rules) if county.rotation_rules else None,
+                           "feeds": dump(county.feeds) if county.feeds else None,
                            "extra": _extra(county), "document_extra": _extra(ds)})
     for t in ds.terms:
         rows[m.Term].append({
@@ -73,7 +74,7 @@ def to_rows(ds: Dataset) -> Rows:
             rows[m.Campus].append({"code": c.code, "school_code": s.code, "position": i, "name": c.name,
                                    "lat": c.lat, "lon": c.lon, "bell_schedule_code": c.bell_schedule,
                                    "area": c.area, "small": c.small, "boarding": c.boarding,
-                                   "extra": _extra(c)})
+                                   "address": c.address, "extra": _extra(c)})
     for tr in ds.travel_minutes:
         rows[m.Travel].append({"from_campus_code": tr.from_, "to_campus_code": tr.to, "minutes": tr.minutes,
                                "extra": _extra(tr)})
@@ -110,7 +111,8 @@ def to_rows(ds: Dataset) -> Rows:
     for ct in ds.coteaching:
         rows[m.Coteaching].append({"code": ct.code, "subject_code": ct.subject,
                                    "lead_teacher_code": ct.lead_teacher, "lead_class_code": ct.lead_class,
-                                   "lessons_per_week": ct.lessons_per_week, "extra": _extra(ct)})
+                                   "lessons_per_week": ct.lessons_per_week, "meeting_url": ct.meeting_url,
+                                   "extra": _extra(ct)})
         for i, k in enumerate(ct.remote_classes):
             rows[m.CoteachingRemote].append({"coteaching_code": ct.code, "class_code": k, "position": i})
     for g in ds.research_groups:
@@ -119,7 +121,7 @@ def to_rows(ds: Dataset) -> Rows:
             "grades": list(g.grades), "mode": g.mode, "minutes": g.minutes, "per_week": g.per_week,
             "host_campus_code": g.host_campus, "preferred": _json(g.preferred),
             "teachers": g.teachers if isinstance(g.teachers, str) else list(g.teachers),
-            "extra": _extra(g)})
+            "meeting_url": g.meeting_url, "extra": _extra(g)})
     return rows
 
 
@@ -163,7 +165,8 @@ def to_document(rows: Rows) -> dict[str, Any]:
     document: dict[str, Any] = {
         "format": "tongpan-dataset/1",
         "county": _entry({"code": county["code"], "name": county["name"], "timezone": county["timezone"],
-                          "targets": county["targets"], "rotation_rules": county["rotation_rules"]},
+                          "targets": county["targets"], "rotation_rules": county["rotation_rules"],
+                          "feeds": county["feeds"]},
                          county["extra"]),
         "terms": [term_entry(t) for t in by(m.Term, "code")],
         "subjects": [_entry({"code": s["code"], "name": s["name"]}, s["extra"]) for s in by(m.Subject, "code")],
@@ -177,7 +180,8 @@ def to_document(rows: Rows) -> dict[str, Any]:
             "campuses": [_entry({
                 "code": c["code"], "name": c["name"], "lat": c["lat"], "lon": c["lon"],
                 "bell_schedule": c["bell_schedule_code"], "area": c["area"], "small": c["small"],
-                "boarding": c["boarding"]}, c["extra"]) for c in campuses[s["code"]]]}, s["extra"])
+                "boarding": c["boarding"], "address": c["address"]}, c["extra"])
+                for c in campuses[s["code"]]]}, s["extra"])
             for s in by(m.School, "code")],
         "travel_minutes": [_entry({"from": t["from_campus_code"], "to": t["to_campus_code"],
                                    "minutes": t["minutes"]}, t["extra"])
@@ -209,11 +213,13 @@ def to_document(rows: Rows) -> dict[str, Any]:
         "coteaching": [_entry({
             "code": c["code"], "subject": c["subject_code"], "lead_teacher": c["lead_teacher_code"],
             "lead_class": c["lead_class_code"], "remote_classes": [r["class_code"] for r in remotes[c["code"]]],
-            "lessons_per_week": c["lessons_per_week"]}, c["extra"]) for c in by(m.Coteaching, "code")],
+            "lessons_per_week": c["lessons_per_week"], "meeting_url": c["meeting_url"]}, c["extra"])
+            for c in by(m.Coteaching, "code")],
         "research_groups": [_entry({
             "code": g["code"], "name": g["name"], "community": g["community_code"], "subject": g["subject_code"],
             "grades": g["grades"], "mode": g["mode"], "minutes": g["minutes"], "per_week": g["per_week"],
-            "host_campus": g["host_campus_code"], "preferred": g["preferred"], "teachers": g["teachers"]},
+            "host_campus": g["host_campus_code"], "preferred": g["preferred"], "teachers": g["teachers"],
+            "meeting_url": g["meeting_url"]},
             g["extra"]) for g in by(m.ResearchGroup, "code")],
     }
     document.update(county["document_extra"] or {})

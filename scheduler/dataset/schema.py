@@ -47,6 +47,26 @@ def _iso_date(value: Any) -> Any:
     raise ValueError("日期格式应为 YYYY-MM-DD")
 
 
+def _url(value: str) -> str:
+    """A link a phone can open: http(s), no spaces (腾讯会议, 钉钉, 希沃 rooms all have one)."""
+    if not re.fullmatch(r"https?://[^\s]+", value):
+        raise ValueError("会议链接应以 http:// 或 https:// 开头，且不含空格")
+    return value
+
+
+TEMPLATE_FIELDS = ("county", "community", "activity", "key")
+
+
+def _url_template(value: str) -> str:
+    """A meeting-link template: a URL with only the placeholders feeds fill in."""
+    try:
+        filled = value.format(**{name: "x" for name in TEMPLATE_FIELDS})
+    except (KeyError, IndexError, ValueError):
+        raise ValueError("会议链接模板只能使用 {county}、{community}、{activity}、{key} 这几个占位符") from None
+    _url(filled)
+    return value
+
+
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -56,6 +76,7 @@ def _timezone(value: str) -> str:
 
 
 Code = Annotated[str, AfterValidator(_code)]
+Url = Annotated[str, AfterValidator(_url)]
 HHMM = Annotated[str, AfterValidator(_hhmm)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Grade = Annotated[int, Field(ge=1, le=9)]
@@ -93,12 +114,30 @@ class RotationRules(Entry):
     exemptions: list[Exemption] = []
 
 
+class FeedSettings(Entry):
+    """How the county's calendar feeds read (see docs/decisions.md, Calendar feeds).
+
+    `meeting_url`: the link template of online events whose co-teaching link or
+    research group has no `meeting_url` of its own (`{county}`, `{community}`,
+    `{activity}`, `{key}`); without one such events say 线上（会议链接由学校提供）.
+    `travel_events`: a 【路程】 event before each change of campus in teachers' feeds.
+    """
+
+    meeting_url: Annotated[str, AfterValidator(_url_template)] | None = None
+    travel_events: bool = True
+
+
 class County(Entry):
     code: Code
     name: str
     timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
     targets: CountyTargets | None = None
     rotation_rules: RotationRules | None = None
+    feeds: FeedSettings | None = None
+
+    @property
+    def feed_settings(self) -> FeedSettings:
+        return self.feeds or FeedSettings()
 
     @property
     def goals(self) -> CountyTargets:
@@ -166,6 +205,7 @@ class Campus(Entry):
     area: Area | None = None
     small: bool | None = None
     boarding: bool | None = None
+    address: str | None = None
 
 
 class School(Entry):
@@ -284,6 +324,7 @@ class Coteaching(Entry):
     lead_class: Code
     remote_classes: Annotated[list[Code], Field(min_length=1)]
     lessons_per_week: Annotated[int, Field(ge=1)] = 1
+    meeting_url: Url | None = None
 
 
 class PreferredTime(Entry):
@@ -304,6 +345,7 @@ class ResearchGroup(Entry):
     host_campus: Code | None = None
     preferred: list[PreferredTime] = []
     teachers: Literal["auto"] | list[Code] = "auto"
+    meeting_url: Url | None = None
 
 
 class Dataset(Entry):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -284,7 +284,12 @@ class Sheet:
             c.key.split(".")[0] for c in self.columns if c.role == "field"}
 
 
-def _field(model: type[BaseModel], key: str) -> FieldInfo | None:
+def _field(model: Any, key: str) -> FieldInfo | None:
+    """The schema field a key names; an optional nested object (`FeedSettings | None`) is looked into."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        model = next((m for m in get_args(model) if isinstance(m, type) and issubclass(m, BaseModel)), None)
+        if model is None:
+            return None
     return next((info for name, info in model.model_fields.items() if (info.alias or name) == key), None)
 
 
@@ -313,6 +318,10 @@ SHEETS: tuple[Sheet, ...] = (
         Column("code", "代码", CODE, "行政区划代码，如 330521"),
         _name(),
         Column("timezone", "时区", TEXT, "一般不用改"),
+        Column("feeds.meeting_url", "会议链接模板", TEXT,
+               "本县线上会议平台的链接模板，可用 {community}、{activity}、{key}；同步课堂或教研组自己填了会议链接时以其为准；"
+               "不填则线上活动显示「线上（会议链接由学校提供）」"),
+        Column("feeds.travel_events", "日历显示路程", BOOL, "「是」：教师日历在换校区前显示【路程】提醒（默认）"),
     ), "本县基本信息，只填一行。"),
     Sheet("学期", TopList("terms"), s.Term, (
         _code("如 2026-1"),
@@ -357,6 +366,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("area", "地区类型", AREA, "与所属学校不同时填写（如融合后的乡村校区）"),
         Column("small", "小规模学校", BOOL, "与所属学校不同时填写"),
         Column("boarding", "寄宿制", BOOL, "与所属学校不同时填写"),
+        Column("address", "地址", TEXT, "显示在日历事件的说明里，方便走教教师导航"),
     ), "每个校区一行。"),
     Sheet("通勤时间", TopList("travel_minutes"), s.Travel, (
         Column("from", "起点校区", CODE, "校区代码"),
@@ -425,6 +435,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("lead_class", "主讲班级", CODE, "班级代码"),
         Column("remote_classes", "远端班级", Codes(), "班级代码，多个用逗号分隔；须与主讲班级同年级、同一教共体"),
         Column("lessons_per_week", "每周节数", INT),
+        Column("meeting_url", "会议链接", TEXT, "腾讯会议、钉钉、希沃等的固定会议室链接；不填用本县模板"),
     ), "希望开设的同步课堂；排课程序还可能按目标补充。"),
     Sheet("联合教研", TopList("research_groups"), s.ResearchGroup, (
         _code(),
@@ -439,6 +450,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("preferred", "希望时间", Preferred(), "只是意愿，不是硬性要求"),
         Column("teachers", "参加教师", Members(),
                "「自动」表示教共体内能教该学科（任一所列年级）的全部教师"),
+        Column("meeting_url", "会议链接", TEXT, "线上教研的固定会议室链接；不填用本县模板"),
     ), "每个教研组一行。"),
 )
 
@@ -456,7 +468,8 @@ TEMPLATE_NOTE = "模板中的灰色数据是一套完整的示例，请改写或
 
 EXAMPLE: dict[str, Any] = {
     "format": s.FORMAT,
-    "county": {"code": "330521", "name": "德清县", "timezone": "Asia/Shanghai"},
+    "county": {"code": "330521", "name": "德清县", "timezone": "Asia/Shanghai",
+               "feeds": {"meeting_url": "https://meeting.tencent.com/dm/{key}", "travel_events": True}},
     "terms": [{
         "code": "2026-1", "name": "2026学年第一学期", "start": "2026-09-01", "end": "2027-01-22",
         "statutory_calendar": "cn",
@@ -482,7 +495,7 @@ EXAMPLE: dict[str, Any] = {
     "schools": [
         {"code": "DQ-WK", "name": "武康小学", "area": "urban", "small": False, "boarding": False, "weak": False,
          "campuses": [{"code": "DQ-WK-A", "name": "武康小学本部", "lat": 30.545, "lon": 119.955,
-                       "bell_schedule": "primary"}]},
+                       "bell_schedule": "primary", "address": "德清县武康街道永安街 1 号"}]},
         {"code": "DQ-MX", "name": "莫干山小学", "area": "rural", "small": True, "boarding": False, "weak": True,
          "campuses": [{"code": "DQ-MX-A", "name": "莫干山小学本部", "lat": 30.603, "lon": 119.872,
                        "bell_schedule": "primary"}]},
@@ -518,6 +531,7 @@ EXAMPLE: dict[str, Any] = {
     "coteaching": [{
         "code": "CT-YS-3", "subject": "YS", "lead_teacher": "T0001", "lead_class": "DQ-WK-A-3-2",
         "remote_classes": ["DQ-MX-A-3-1"], "lessons_per_week": 1,
+        "meeting_url": "https://meeting.tencent.com/dm/8XyZ2026wk",
     }],
     "research_groups": [{
         "code": "RG-SX-low", "name": "低段数学联合教研", "community": "DQ-C01", "subject": "SX",
