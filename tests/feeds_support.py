@@ -127,6 +127,17 @@ def stored_feeds(engine: Engine) -> dict[tuple[str, str], tuple[str, bytes]]:
     return {(kind, code): (etag, body) for kind, code, etag, body in rows}
 
 
+def travel_counts(feeds: dict[tuple[str, str], tuple[str, bytes]]) -> Counter[tuple[str, str]]:
+    """【路程】 events per feed (teacher feeds only), which the plan's activities do not list."""
+    found: Counter[tuple[str, str]] = Counter()
+    for key, (_, body) in feeds.items():
+        if key[0] == "teacher":
+            found[key] = sum(str(e["X-TONGPAN-KIND"]) == "travel" for e in Calendar.from_ical(body).walk("VEVENT"))
+        else:
+            assert b"X-TONGPAN-KIND:travel" not in body, key
+    return +found
+
+
 def home_campus(teacher: str) -> str:
     return next(t.campus for t in dataset().teachers if t.code == teacher)
 

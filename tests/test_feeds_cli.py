@@ -20,7 +20,7 @@ from calendars.models import Feed
 from conftest import missing_service
 from feeds_support import (
     COMMUNITY, TERM, TERM_SPAN, People, base_plan, check_format, dataset, expected_counts, load, stored_feeds,
-    cut_feeds, window_today,
+    cut_feeds, travel_counts, window_today,
 )
 from scheduler.db import make_engine, transaction, upgrade
 from scheduler.plan_document import read_plan
@@ -116,7 +116,8 @@ def publish_solver_plan(engine: Engine) -> tuple[dict[str, Any], dict[tuple[str,
 
 def test_a_solver_plan_reads_back_in_every_parser(engine: Engine, tmp_path: Path) -> None:
     plan, feeds = publish_solver_plan(engine)
-    want = expected_counts(plan["activities"], window_today())  # the CLI publishes now: from the window on
+    # The CLI publishes now: from the window on; teacher feeds also hold their 【路程】 events.
+    want = expected_counts(plan["activities"], window_today()) + travel_counts(feeds)
     teacher = plan["activities"][0]["teachers"][0]
     for key in (("community", COMMUNITY), ("class", "DQ-S003-A-3-1"), ("teacher", teacher)):
         occurrences = recurring_ical_events.of(Calendar.from_ical(feeds[key][1])).between(*TERM_SPAN)
@@ -139,7 +140,7 @@ def test_every_feed_of_a_solved_community_reads_back_with_its_dated_occurrences(
     engine = make_engine(f"sqlite:///{tmp_path / 'feeds.db'}")
     upgrade(engine)
     plan, feeds = publish_solver_plan(engine)
-    want = expected_counts(plan["activities"], window_today())
+    want = expected_counts(plan["activities"], window_today()) + travel_counts(feeds)
     assert {kind for kind, _ in feeds} == {"teacher", "class", "campus", "community"}
     cut = cut_feeds(engine)
     for key, (_, body) in feeds.items():
@@ -148,3 +149,9 @@ def test_every_feed_of_a_solved_community_reads_back_with_its_dated_occurrences(
         occurrences = recurring_ical_events.of(Calendar.from_ical(body)).between(*TERM_SPAN)
         assert len(occurrences) == want[key] or (key in cut and len(occurrences) < want[key]), key
         assert not [o for o in occurrences if date(2026, 10, 1) <= o.decoded("DTSTART").date() <= date(2026, 10, 7)]
+        if key[0] == "teacher":  # the solver's gaps hold every 【路程】 event without overlapping an activity
+            spans = [(o.decoded("DTSTART"), o.decoded("DTEND"), str(o["X-TONGPAN-KIND"])) for o in occurrences]
+            for start, end, _ in (s for s in spans if s[2] == "travel"):
+                assert all(e <= start or s >= end for s, e, kind in spans if kind != "travel"), key
+    assert sum(want[k] for k in want if k[0] == "teacher") > sum(
+        expected_counts(plan["activities"], window_today())[k] for k in want if k[0] == "teacher")  # some travel
