@@ -73,7 +73,7 @@ class People:
     lead = link.lead_teacher
 
 
-def lesson(cls: str, campus: str, subject: str, day: str, n: int, teacher: str) -> dict[str, Any]:
+def _lesson(cls: str, campus: str, subject: str, day: str, n: int, teacher: str) -> dict[str, Any]:
     start, end = _period(campus, n)
     return {"kind": "lesson", "code": f"{cls}.{subject}", "subject": subject, "day": day, "start": start,
             "end": end, "campus": campus, "classes": [cls], "teachers": [teacher]}
@@ -87,9 +87,9 @@ def base_plan() -> list[dict[str, Any]]:
         r_start, r_end = _period(campus, 3)
         remote.append({"class": cls, "campus": campus, "start": r_start, "end": r_end, "assistant": assistant})
     return [
-        lesson(LEAD_CLASS, "DQ-S001-A", "YW", "mon", 1, People.yw),
-        lesson(LEAD_CLASS, "DQ-S001-A", "YW", "wed", 1, People.yw),
-        lesson(REMOTE_B, "DQ-S002-A", "SX", "wed", 2, People.sx),
+        _lesson(LEAD_CLASS, "DQ-S001-A", "YW", "mon", 1, People.yw),
+        _lesson(LEAD_CLASS, "DQ-S001-A", "YW", "wed", 1, People.yw),
+        _lesson(REMOTE_B, "DQ-S002-A", "SX", "wed", 2, People.sx),
         {"kind": "coteach", "code": link.code, "subject": link.subject, "day": "thu", "start": start, "end": end,
          "campus": "DQ-S001-A", "classes": [LEAD_CLASS, REMOTE_B, REMOTE_C], "teachers": [People.lead],
          "remote": remote},
@@ -97,7 +97,7 @@ def base_plan() -> list[dict[str, Any]]:
          "end": "16:15", "campus": "DQ-S001-A", "classes": [], "teachers": [People.yw, People.lead]},
         {"kind": "research", "code": "DQ-C01-RG-YY-all", "subject": "YY", "day": "fri", "start": "15:15",
          "end": "16:15", "campus": "online", "classes": [], "teachers": [People.sx, People.assistant_c]},
-        lesson(REMOTE_C, "DQ-S003-A", "YY", "tue", 2, People.travelling),
+        _lesson(REMOTE_C, "DQ-S003-A", "YY", "tue", 2, People.travelling),
     ]
 
 

@@ -75,7 +75,7 @@ def test_a_rural_english_lesson_goes_online_when_nobody_can_come(engine: Engine)
     feeds = stored_feeds(engine)
     in_class = {uid: e for uid, e in events(feeds["class", RURAL_CLASS_B][1]).items() if ".20261116." in uid}
     online = next(e for uid, e in in_class.items() if uid.startswith("coteach."))
-    assert str(online["SUMMARY"]) == "【代课】【同步课堂】英语 · 三(1)班"
+    assert str(online["SUMMARY"]) == "【代课】【同步课堂】英语 · 沈家墩三(1)班"  # co-teaching names the school
     assert str(online["LOCATION"]) != "线上"  # the class is in its room; the lead is online
     lead = next(e for uid, e in events(feeds["teacher", cover.teacher_code][1]).items()
                 if uid.startswith("coteach."))

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from calendars.wording import NO_LINK
 from feeds_support import (
-    BEFORE_TERM, CONFIG, LEAD_CLASS, REMOTE_B, People, lesson, base_plan, dataset, events, load,
+    BEFORE_TERM, CONFIG, LEAD_CLASS, REMOTE_B, People, _lesson, base_plan, dataset, events, load,
     store_and_publish, stored_feeds,
 )
 from scheduler.dataset.load import import_file
@@ -29,7 +29,7 @@ TRAVEL_MINUTES = TravelTimes.of(dataset()).minutes("DQ-S003-A", "DQ-S001-A")
 def two_campus_plan() -> list[dict[str, Any]]:
     """The travelling English teacher also teaches at home on Tuesday afternoon, with an online meeting
     in between that leaves too short a gap before the afternoon lesson to travel in."""
-    return [*base_plan(), lesson(LEAD_CLASS, "DQ-S001-A", "YY", "tue", 5, People.travelling),
+    return [*base_plan(), _lesson(LEAD_CLASS, "DQ-S001-A", "YY", "tue", 5, People.travelling),
             {"kind": "research", "code": "DQ-C01-RG-YY-tue", "subject": "YY", "day": "tue", "start": "12:30",
              "end": "13:25", "campus": "online", "classes": [], "teachers": [People.travelling]}]
 
