@@ -38,7 +38,7 @@ def _clock(event: Any, name: str) -> datetime:
     return event.decoded(name).replace(tzinfo=None)
 
 
-def test_a_two_campus_teacher_sees_the_campus_in_everylesson_title(engine: Engine) -> None:
+def test_a_two_campus_teacher_sees_the_campus_in_every_lesson_title(engine: Engine) -> None:
     load(engine)
     store_and_publish(engine, two_campus_plan(), BEFORE_TERM)
     feed = events(stored_feeds(engine)["teacher", People.travelling][1])
