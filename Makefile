@@ -31,6 +31,8 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/solve.py
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/county.py
+	$(BIN)/python bench/report.py
+	$(BIN)/python bench/rotation.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache

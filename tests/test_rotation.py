@@ -126,3 +126,17 @@ def test_a_rotation_already_decided_counts_towards_the_quota() -> None:
     p = propose(dataset(doc), YEAR, {}, time_limit=5)
     assert [m.decided for m in p.moves] == [True]
     assert quota(p, "A").met
+
+
+def test_a_fused_school_sends_from_its_main_campus_to_its_other_campuses() -> None:
+    doc = core_with(10)
+    a = next(s for s in doc["schools"] if s["code"] == "A")
+    a["campuses"].append({"code": "A-B", "name": "A学校乡村校区", "bell_schedule": "p", "area": "rural"})
+    doc["classes"].append({"code": "A-B-3-1", "name": "三(1)班", "campus": "A-B", "grade": 3})
+    doc["communities"][0].update(model="fusion", members=[])
+    staff(doc, "TRB", "A", 2000, ["YW"])
+    doc["teachers"][-1]["campus"] = "A-B"
+    doc["county"]["rotation_rules"] = {"backbone_share": 0}
+    p = propose(dataset(doc), YEAR, {}, time_limit=5)
+    assert [m.destination.campus for m in p.moves] == ["A-B"]
+    assert "成员校区任教" in next(n.reason for n in p.non_choices if n.teacher == "TRB")

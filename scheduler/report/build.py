@@ -13,6 +13,7 @@ from datetime import date
 
 from scheduler.dataset.schema import Community
 from scheduler.dataset.travel import TravelTimes
+from scheduler.dated import many_small_objects
 from scheduler.report.coteach import coteach_rows, lessons_advice, subjects_advice
 from scheduler.report.coverage import coverage_rows, deep_share
 from scheduler.report.model import (
@@ -109,6 +110,11 @@ def _order(t: Target) -> tuple[object, ...]:
 
 
 def build_report(inp: ReportInput, today: date | None = None) -> Report:
+    with many_small_objects():
+        return _build(inp, today)
+
+
+def _build(inp: ReportInput, today: date | None) -> Report:
     ds = inp.dataset
     report = Report(ds.county.code, ds.county.name, inp.period, inp.terms, inp.school_year, inp.weeks,
                     today or date.today())

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from scheduler.dataset.schema import Dataset, Term
 from scheduler.dataset.store import load_dataset
 from scheduler.dataset.terms import term_calendar
-from scheduler.dated import published_occurrences
+from scheduler.dated import many_small_objects, published_occurrences
 from scheduler.plans import published_version
 from scheduler.report.model import PlanInput, ReportInput
 from scheduler.school_calendar import school_days
@@ -45,11 +45,12 @@ def report_input(session: Session, *, term: str | None = None, year: int | None 
     terms, period, school = _period_terms(ds, term, year)
     days = {t.code: school_days(term_calendar(t)) for t in terms}
     plans = []
-    for t in terms:
-        for community in ds.communities:
-            plan = published_version(session, community.code, t.code)
-            if plan is None:
-                continue
-            occurrences = published_occurrences(session, community.code, t.code, days=days[t.code])
-            plans.append(PlanInput(community.code, t.code, plan.activities, plan.unmet, occurrences))
+    with many_small_objects():
+        for t in terms:
+            for community in ds.communities:
+                plan = published_version(session, community.code, t.code)
+                if plan is None:
+                    continue
+                occurrences = published_occurrences(session, community.code, t.code, days=days[t.code])
+                plans.append(PlanInput(community.code, t.code, plan.activities, plan.unmet, occurrences))
     return ReportInput(ds, period, tuple(t.code for t in terms), days, plans, school)

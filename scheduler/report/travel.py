@@ -11,7 +11,6 @@ make-up days and daily changes included).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from scheduler.dataset.schema import Dataset
@@ -46,15 +45,26 @@ def day_travel(stops: list[tuple[str, str, str]], travel: TravelTimes) -> tuple[
     return total, frozenset(c for _, _, c in ordered)
 
 
-def _by_teacher_day(entries: Iterable[tuple[Any, dict[str, Any]]]) -> dict[tuple[str, Any], list[tuple[str, str, str]]]:
-    stops: dict[tuple[str, Any], list[tuple[str, str, str]]] = defaultdict(list)
+def _by_teacher_day(entries: list[tuple[Any, dict[str, Any]]]) -> dict[tuple[str, Any], list[tuple[str, str, str]]]:
+    """Each teacher's stops per day, for the teachers who are ever at two campuses (the others never travel).
+
+    A county's year is millions of occurrences of a few thousand plan entries;
+    each entry's places are computed once, and the single-campus teachers
+    (most of them) are left out before any grouping by day.
+    """
     cache: dict[int, list[Place]] = {}
+    seen: dict[str, set[str]] = defaultdict(set)
+    for _, entry in entries:
+        if id(entry) not in cache:
+            cache[id(entry)] = places(entry)
+            for teacher, _, _, campus in cache[id(entry)]:
+                seen[teacher].add(campus)
+    movers = {t for t, campuses in seen.items() if len(campuses) > 1}
+    stops: dict[tuple[str, Any], list[tuple[str, str, str]]] = defaultdict(list)
     for day, entry in entries:
-        found = cache.get(id(entry))
-        if found is None:
-            found = cache[id(entry)] = places(entry)
-        for teacher, start, end, campus in found:
-            stops[teacher, day].append((start, end, campus))
+        for teacher, start, end, campus in cache[id(entry)]:
+            if teacher in movers:
+                stops[teacher, day].append((start, end, campus))
     return stops
 
 
@@ -62,12 +72,12 @@ def travel_rows(ds: Dataset, plan: PlanInput, travel: TravelTimes) -> list[Trave
     """One row per teacher who changes campus on at least one day of the pattern or the term."""
     names = {t.code: t.name for t in ds.teachers}
     weekly: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
-    for (teacher, _), stops in _by_teacher_day((e["day"], e) for e in plan.activities).items():
+    for (teacher, _), stops in _by_teacher_day([(e["day"], e) for e in plan.activities]).items():
         minutes, campuses = day_travel(stops, travel)
         if len(campuses) > 1:
             weekly[teacher].append((minutes, campuses))
     dated: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
-    for (teacher, _), stops in _by_teacher_day((o.date, o.activity) for o in plan.occurrences).items():
+    for (teacher, _), stops in _by_teacher_day([(o.date, o.activity) for o in plan.occurrences]).items():
         minutes, campuses = day_travel(stops, travel)
         if len(campuses) > 1:
             dated[teacher].append((minutes, campuses))

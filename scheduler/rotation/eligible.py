@@ -2,7 +2,8 @@
 
 The national rule (教师〔2014〕4号) sends teachers of the urban schools who have
 served long enough at one school; here the sending schools are the core
-schools of the communities. A teacher is eligible for school year Y when they
+schools of the communities (of a fused school, its main campus only: its other
+campuses are the former member schools). A teacher is eligible for school year Y when they
 joined their school at least `eligible_years` before Y, are not exempted, are
 not away on a rotation, and did not start one within the last `term_years`
 (nobody moves twice within a term of rotation). A rotation that starts in Y
@@ -32,7 +33,7 @@ def _stints(teacher: Teacher) -> list:  # type: ignore[type-arg]
     return list(teacher.rotation or [])
 
 
-def standing(teacher: Teacher, year: int, rules: RotationRules, sending: set[str],
+def standing(teacher: Teacher, year: int, rules: RotationRules, sending: dict[str, frozenset[str] | None],
              exempt: dict[str, str]) -> Standing:
     stints = _stints(teacher)
     starting = next((s for s in stints if s.from_ == year), None)
@@ -44,6 +45,9 @@ def standing(teacher: Teacher, year: int, rules: RotationRules, sending: set[str
 
     if home not in sending:
         return result(False, "不在派出学校（教共体核心学校）任教")
+    campuses = sending[home]
+    if starting is None and campuses is not None and teacher.campus not in campuses:
+        return result(False, "在融合型学校的成员校区任教，不是派出校区")
     if teacher.code in exempt:
         return result(False, f"豁免：{exempt[teacher.code]}")
     away = next((s for s in stints if s.from_ < year < s.to), None)
@@ -63,9 +67,20 @@ def sending_schools(ds: Dataset) -> set[str]:
     return {c.core_school for c in ds.communities}
 
 
+def sending_campuses(ds: Dataset) -> dict[str, frozenset[str] | None]:
+    """Each sending school and the campuses it sends from (None: all of them)."""
+    schools = {s.code: s for s in ds.schools}
+    result: dict[str, frozenset[str] | None] = {}
+    for c in ds.communities:
+        school = schools.get(c.core_school)
+        fused = c.model == "fusion" and school is not None and len(school.campuses) > 1
+        result[c.core_school] = frozenset({school.campuses[0].code}) if fused and school else None
+    return result
+
+
 def standings(ds: Dataset, year: int) -> list[Standing]:
-    """Every teacher of a sending school (or away from one on a rotation starting this year)."""
+    """Every teacher's standing (sending schools' teachers, and those away from one starting this year)."""
     rules = ds.county.rotation
     exempt = {e.teacher: e.reason for e in rules.exemptions}
-    sending = sending_schools(ds)
+    sending = sending_campuses(ds)
     return [standing(t, year, rules, sending, exempt) for t in ds.teachers]

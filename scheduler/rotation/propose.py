@@ -168,10 +168,53 @@ def propose(ds: Dataset, year: int, shortage: Shortage, *, time_limit: float = 3
     candidates = [s for s in everyone if s.eligible and s.starts is None]
     options = {s.teacher.code: _destinations(county, s, shortage, rules.across_communities) for s in candidates}
 
+    quotas: dict[str, tuple[int, int]] = {}
+    for school in sorted(sending_schools(ds)):
+        group = by_school.get(school, [])
+        quota = math.ceil(rules.share * len(group) - 1e-9)
+        quotas[school] = (quota, math.ceil(rules.backbone_share * quota - 1e-9))
+
+    # Communities do not compete for anything unless teachers may cross them: one small model each.
+    if rules.across_communities:
+        parts = [sorted(quotas)]
+    else:
+        by_community: dict[str, list[str]] = defaultdict(list)
+        for school in sorted(quotas):
+            community = county.community_of.get(school)
+            by_community[community.code if community else school].append(school)
+        parts = list(by_community.values())
+    by_campus: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for key, n in shortage.items():
+        if n:
+            by_campus[key[0]].append(key)
+    picked: dict[str, Destination] = {}
+    covered: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    statuses: list[str] = []
+    for i, schools in enumerate(parts):
+        remaining = time_limit - (time.monotonic() - started)
+        share = max(0.5, remaining / (len(parts) - i))
+        status = _solve(schools, by_school, quotas, options, shortage, by_campus, picked, covered,
+                        time_limit=share, workers=workers)
+        statuses.append(status)
+    status = "OPTIMAL" if all(x == "OPTIMAL" for x in statuses) else "FEASIBLE"
+    proposal = Proposal(year, rules.term_years, status=status)
+    proposal.shortage_periods = sum(shortage.values())
+    proposal.covered_periods = sum(n for c in covered.values() for _, _, n in c)
+    _explain(proposal, county, everyone, by_school, picked, covered, options, quotas, shortage)
+    proposal.seconds = round(time.monotonic() - started, 2)
+    return proposal
+
+
+def _solve(schools: list[str], by_school: dict[str, list[Standing]], quotas: dict[str, tuple[int, int]],
+           options: dict[str, list[Destination]], shortage: Shortage,
+           by_campus: dict[str, list[tuple[str, str, int]]], picked: dict[str, Destination],
+           covered: dict[str, list[tuple[str, int, int]]], *, time_limit: float, workers: int) -> str:
+    """One CP-SAT model for the sending schools given; writes its choices into `picked` and `covered`."""
     model = cp_model.CpModel()
     x: dict[tuple[str, str], cp_model.IntVar] = {}
-    chosen: dict[str, cp_model.LinearExpr] = {}
+    chosen: dict[str, cp_model.LinearExprT] = {}
     objective: list[cp_model.LinearExprT] = []
+    candidates = [s for school in schools for s in by_school.get(school, []) if s.starts is None]
     for s in candidates:
         code = s.teacher.code
         for d in options[code]:
@@ -183,13 +226,9 @@ def propose(ds: Dataset, year: int, shortage: Shortage, *, time_limit: float = 3
             rank = _preference(s.teacher, d.school)
             if rank is not None:
                 objective.append(W_PREF * max(1, 4 - rank) * x[code, d.campus])
-
-    quotas: dict[str, tuple[int, int]] = {}
-    for school in sorted(sending_schools(ds)):
+    for school in schools:
         group = by_school.get(school, [])
-        quota = math.ceil(rules.share * len(group) - 1e-9)
-        backbone_quota = math.ceil(rules.backbone_share * quota - 1e-9)
-        quotas[school] = (quota, backbone_quota)
+        quota, backbone_quota = quotas[school]
         fixed = sum(s.starts is not None for s in group)
         fixed_backbone = sum(s.starts is not None and s.teacher.backbone for s in group)
         free = [s for s in group if s.starts is None and options.get(s.teacher.code)]
@@ -202,14 +241,12 @@ def propose(ds: Dataset, year: int, shortage: Shortage, *, time_limit: float = 3
         model.add(sent_backbone + fixed_backbone + short_backbone >= backbone_quota)
         model.add(sent + fixed <= max(quota, fixed))
         objective.append(-W_QUOTA * (short + short_backbone))
-
     cover: dict[tuple[str, tuple[str, str, int]], cp_model.IntVar] = {}
     by_key: dict[tuple[str, str, int], list[cp_model.IntVar]] = defaultdict(list)
     for s in candidates:
         code, most = s.teacher.code, s.teacher.max_periods_per_week
         for d in options[code]:
-            mine = [key for key, n in shortage.items()
-                    if n and key[0] == d.campus and _qualified(s.teacher, key[1], key[2])]
+            mine = [key for key in by_campus.get(d.campus, ()) if _qualified(s.teacher, key[1], key[2])]
             if not mine:
                 continue
             parts = []
@@ -219,34 +256,25 @@ def propose(ds: Dataset, year: int, shortage: Shortage, *, time_limit: float = 3
                 by_key[key].append(var)
                 parts.append(var)
             model.add(sum(parts) <= most * x[code, d.campus])
-    for key, parts in by_key.items():
-        model.add(sum(parts) <= shortage[key])
-        objective.append(W_COVER * sum(parts))
+    for key, vars_ in by_key.items():
+        model.add(sum(vars_) <= shortage[key])
+        objective.append(W_COVER * sum(vars_))
     model.maximize(sum(objective))
-
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, time_limit)
     solver.parameters.num_workers = max(1, workers)
     status = solver.solve(model)
-    proposal = Proposal(year, rules.term_years, status=solver.status_name(status))
-    proposal.shortage_periods = sum(shortage.values())
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(f"交流轮岗求解未找到方案（{solver.status_name(status)}）")
-
-    picked: dict[str, Destination] = {}
     for s in candidates:
         for d in options[s.teacher.code]:
             if solver.value(x[s.teacher.code, d.campus]):
                 picked[s.teacher.code] = d
-    covered: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for (code, key), var in cover.items():
         value = solver.value(var)
         if value and code in picked and picked[code].campus == key[0]:
             covered[code].append((key[1], key[2], value))
-    proposal.covered_periods = sum(n for c in covered.values() for _, _, n in c)
-    _explain(proposal, county, everyone, by_school, picked, covered, options, quotas, shortage)
-    proposal.seconds = round(time.monotonic() - started, 2)
-    return proposal
+    return solver.status_name(status)
 
 
 def _move_reason(county: _County, s: Standing, rank_in_school: int, covers: list[tuple[str, int, int]],
