@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from calendars import wording
-from calendars.render import EventContent, template
+from calendars.render import EventContent, RenderError, template
 from calendars.travel import Trip, day_stops, hhmm, trips
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.travel import TravelTimes
@@ -28,6 +28,8 @@ from scheduler.school_calendar import SchoolDay
 ONLINE = "online"
 
 FeedKey = tuple[str, str]  # (kind, code): ("teacher", "T0001"), ("class", ...), ("campus", ...), ("community", ...)
+
+ACTIVITY_NAMES = {"lesson": "课", "coteach": "同步课堂", "research": "联合教研", "travel": "路程"}
 
 
 @dataclass(frozen=True)
@@ -308,11 +310,20 @@ def _travel_event(d: Directory, trip: Trip) -> WeeklyEvent:
                        start.replace(":", ""), end.replace(":", ""), content)
 
 
+def _template(event: WeeklyEvent) -> str:
+    try:
+        return template(event.content)
+    except RenderError as exc:
+        kind, _, code = event.uid_prefix.partition(".")
+        exc.where = f"{ACTIVITY_NAMES.get(kind, kind)} {code}（{event.content.summary}）"
+        raise
+
+
 def dated_occurrences(weekly: dict[str, list[WeeklyEvent]], days: Iterable[SchoolDay],
                       county: str) -> dict[FeedKey, list[Occurrence]]:
     """Each feed's dated events over a term: nothing on a day off, a make-up day as the weekday it follows."""
     suffix = f"@{county}.tongpan"
-    rendered = {day: [(w.feed, w.uid_prefix, w.start, w.end, template(w.content)) for w in events]
+    rendered = {day: [(w.feed, w.uid_prefix, w.start, w.end, _template(w)) for w in events]
                 for day, events in weekly.items()}
     feeds: dict[FeedKey, list[Occurrence]] = defaultdict(list)
     for day in days:

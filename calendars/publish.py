@@ -23,14 +23,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, defer
 
 from calendars.config import FeedConfig
-from calendars.models import Feed
+from calendars.models import KIND_NAMES, Feed
 from calendars.occurrences import Directory, FeedKey, Occurrence, dated_occurrences, weekly_events
-from calendars.render import calendar_head
+from calendars.render import RenderError, calendar_head
 from calendars.state import FeedState
 from calendars.tokens import current_token, meeting_key, server_secret
 from calendars.window import render_window, window_start
 from scheduler.dataset.schema import Dataset
-from scheduler.dataset.store import load_dataset_whole
+from scheduler.dataset.store import StoredDatasetInvalid, load_dataset_whole
 from scheduler.dataset.terms import term_calendar
 from scheduler.models import County, PlanPublication, PlanVersion
 from scheduler.covers.overrides import apply_changes, confirmed_changes
@@ -179,7 +179,10 @@ def publish(session: Session, community: str, term: str, version: int | None = N
     """
     config = config or FeedConfig.from_env()
     now = now or datetime.now(timezone.utc)
-    ds = dataset or load_dataset_whole(session)
+    try:
+        ds = dataset or load_dataset_whole(session)
+    except StoredDatasetInvalid as exc:
+        raise PublishError(str(exc)) from None
     if ds is None:
         raise PublishError("数据库中还没有数据，请先 tongpan import")
     stored_term = next((t for t in ds.terms if t.code == term), None)
@@ -202,11 +205,14 @@ def publish(session: Session, community: str, term: str, version: int | None = N
     history.append(record_publication(session, plan, effective_from, now))
     secret = server_secret(session, config)
     with _gc_paused():
-        occurrences, labels = plan_occurrences(session, directory, term, history, days,
-                                               meeting_links(directory, config, secret))
-        frozen_before = min(today, effective_from).strftime("%Y%m%d")
-        changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
-                                            frozen_before, labels)
+        try:
+            occurrences, labels = plan_occurrences(session, directory, term, history, days,
+                                                   meeting_links(directory, config, secret))
+            frozen_before = min(today, effective_from).strftime("%Y%m%d")
+            changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
+                                                frozen_before, labels)
+        except RenderError as exc:
+            raise PublishError(exc.describe()) from exc
     return PublishResult(community, term, plan.version, previous.version if previous else None, now,
                          effective_from, changed, total - changed, sum(len(o) for o in occurrences.values()),
                          over)
@@ -311,7 +317,11 @@ def _write_feeds(session: Session, directory: Directory, term: str, occurrences:
         current_token(secret, feed)
         feed.community_code = community
         owner = directory.owners.get((kind, code), feed.owner_name)
-        head = calendar_head(calendar_name(kind, owner), directory.timezone, config.refresh)
+        try:
+            head = calendar_head(calendar_name(kind, owner), directory.timezone, config.refresh)
+        except RenderError as exc:
+            exc.where = f"{KIND_NAMES.get(kind, kind)} {code}（{owner}）"
+            raise
         touched = (state.update(term, occurrences.get((kind, code), []), stamp, today, frozen_before, labels)
                    or state.head != head)
         state.head = head

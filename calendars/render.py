@@ -11,6 +11,7 @@ read the result back with icalendar, recurring-ical-events and ical.js.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -45,6 +46,37 @@ class EventContent:
     transparent: bool = False  # TRANSP:TRANSPARENT: shown, but not busy time (travel)
 
 
+class RenderError(ValueError):
+    """A value icalendar would not write; `field` names the property (SUMMARY, NAME, …)."""
+
+    def __init__(self, field: str, value: str, cause: Exception):
+        self.field, self.value, self.cause = field, value, cause
+        self.where = ""  # the entity, in Chinese, once a caller knows it
+        super().__init__(f"{field}: {cause}")
+
+    def describe(self) -> str:
+        shown = self.value if len(self.value) <= 80 else self.value[:80] + "…"
+        return f"{self.where or '日历'}的 {self.field} 无法写入日历（值 {shown!r}）：{self.cause}"
+
+
+# Control characters have no place in a content line (RFC 5545 TEXT allows HTAB only). Line breaks in
+# TEXT are written escaped (`\n`); in names, and every other control character anywhere, become a space.
+# This holds whatever the data: icalendar's own guard is an `assert`, gone under `python -O`.
+_BREAK = re.compile(r"\r\n?|[\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ANY_CONTROL = re.compile(r"\s*[\x00-\x1f\x7f\x85\u2028\u2029]+\s*")
+
+
+def text_value(value: str) -> str:
+    """A TEXT value safe in a content line: breaks stay breaks (escaped by icalendar), other controls spaces."""
+    return _CONTROL.sub(" ", _BREAK.sub("\n", value))
+
+
+def one_line(value: str) -> str:
+    """A name safe on one content line: every run of control characters and line breaks becomes a space."""
+    return _ANY_CONTROL.sub(" ", value).strip()
+
+
 def fold(line: str) -> str:
     """One content line, folded by icalendar's rule only when it is too long."""
     if line.isascii() and len(line) <= LIMIT:
@@ -55,8 +87,11 @@ def fold(line: str) -> str:
 @lru_cache(maxsize=100_000)
 def _line(name: str, value: str | tuple[str, ...]) -> str:
     """One property as icalendar writes it; a tuple is a comma-separated list of TEXT values."""
-    prop = vCategory(list(value)) if isinstance(value, tuple) else vText(value)
-    return Component().content_line(name, prop).to_ical().decode() + CRLF
+    try:
+        prop = vCategory([one_line(v) for v in value]) if isinstance(value, tuple) else vText(text_value(value))
+        return Component().content_line(name, prop).to_ical().decode() + CRLF
+    except Exception as exc:  # whatever icalendar objects to, say which property it was
+        raise RenderError(name, str(value), exc) from exc
 
 
 @lru_cache(maxsize=100_000)
@@ -141,12 +176,16 @@ def calendar_head(name: str, tzid: str, refresh: timedelta) -> str:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
+    # As TEXT: given a plain str, icalendar writes these two unescaped.
+    cal.add("name", vText(one_line(name)))
+    cal.add("x-wr-calname", vText(one_line(name)))
     cal.add("x-wr-timezone", tzid)
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh))
-    return cal.to_ical(sorted=False).decode().removesuffix(TAIL)
+    try:
+        return cal.to_ical(sorted=False).decode().removesuffix(TAIL)
+    except Exception as exc:  # whatever icalendar objects to: the name is the only free text here
+        raise RenderError("NAME", name, exc) from exc
 
 
 def render_feed(head: str, tzid: str, events: Iterable[RenderedEvent]) -> bytes:

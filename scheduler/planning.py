@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.check import Violation, check_plan
 from scheduler.dataset.schema import Dataset
-from scheduler.dataset.store import load_dataset
+from scheduler.dataset.store import StoredDatasetInvalid, load_dataset
 from scheduler.db import snapshot, transaction
 from scheduler.models import PlanVersion
 from scheduler.plan_document import Plan, PlanDocument, read_plan
@@ -38,10 +38,13 @@ class Outcome:
 
 def load_for(engine: Engine, community: str, term: str) -> tuple[Dataset, PlanDocument | None]:
     """The stored dataset and the community's published plan (if any), read in one snapshot."""
-    with snapshot(engine) as session:
-        dataset = load_dataset(session)
-        pointer = published_version(session, community, term)
-        published = stored_document(pointer) if pointer is not None else None
+    try:
+        with snapshot(engine) as session:
+            dataset = load_dataset(session)
+            pointer = published_version(session, community, term)
+            published = stored_document(pointer) if pointer is not None else None
+    except StoredDatasetInvalid as exc:
+        raise PlanningError(str(exc)) from None
     if dataset is None:
         raise PlanningError("数据库中还没有数据，请先 tongpan import")
     if community not in {c.code for c in dataset.communities}:

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from scheduler.check import Violation, check_plan
 from scheduler.dataset.schema import Dataset
-from scheduler.dataset.store import load_dataset
+from scheduler.dataset.store import StoredDatasetInvalid, load_dataset
 from scheduler.db import snapshot, transaction
 from scheduler.planning import PlanningError, solve_and_store
 from scheduler.models import County, PlanVersion
@@ -122,7 +122,7 @@ def _stored_document(community: str, term: str, version: int | None, *,
         with snapshot(cli.engine()) as session:
             document = stored_document(find_version(session, community, term, version))
             dataset = load_dataset(session) if with_dataset else None
-    except PlanNotFound as exc:
+    except (PlanNotFound, StoredDatasetInvalid) as exc:
         raise cli.fail(str(exc)) from None
     return document, dataset
 

@@ -52,6 +52,7 @@ class DatasetInvalid(Exception):
 _MESSAGES: dict[str, str] = {
     "missing": "缺少必填字段",
     "string_type": "应为文本",
+    "string_unicode": "不能包含无效的 Unicode 代理字符",
     "int_type": "应为整数",
     "int_parsing": "应为整数",
     "int_from_float": "应为整数",

@@ -8,6 +8,7 @@ but never dropped from an export of the same version, so they ride along in
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,8 +24,45 @@ _CODE = re.compile(r"^[A-Za-z0-9._-]+$")
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+# A line break inside a name is an Excel Alt+Enter cell (`汪莉莉⏎（代课）`): the user meant a space.
+_LINE_BREAK = re.compile(r"\s*(?:\r\n|[\r\n\v\f\t\x85\u2028\u2029])\s*")
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def forbidden_character(value: str) -> str | None:
+    """How to name the first character a stored text may not hold (a control character or a lone
+    surrogate, which no database or calendar can carry), or None."""
+    found = _FORBIDDEN.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    label = {"\x00": "空字符 NUL", "\r": "回车符 CR", "\n": "换行符 LF", "\t": "制表符 TAB"}.get(char)
+    if label is None:
+        label = "无效的 Unicode 代理字符" if unicodedata.category(char) == "Cs" else "控制字符"
+    return f"{label}（U+{ord(char):04X}）"
+
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def unstorable(value: str) -> str | None:
+    """The NUL or lone surrogate in a text (PostgreSQL and UTF-8 cannot hold them), named; or None.
+    Unknown keys are kept as they are, but not these."""
+    return forbidden_character(value) if _UNSTORABLE.search(value) else None
+
+
+def _name(value: str) -> str:
+    """Names and free text shown to people and written into calendars: line breaks and tabs become one
+    space; any other control character is refused."""
+    value = _LINE_BREAK.sub(" ", value).strip()
+    bad = forbidden_character(value)
+    if bad is not None:
+        raise ValueError(f"不能包含{bad}")
+    return value
+
+
 def _code(value: str) -> str:
-    if not _CODE.match(value):
+    if not _CODE.fullmatch(value):
         raise ValueError("代码只能包含字母、数字、-、_、.，且不能为空")
     return value
 
@@ -49,7 +87,7 @@ def _iso_date(value: Any) -> Any:
 
 def _url(value: str) -> str:
     """A link a phone can open: http(s), no spaces (腾讯会议, 钉钉, 希沃 rooms all have one)."""
-    if not re.fullmatch(r"https?://[^\s]+", value):
+    if not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f-\x9f]+", value):
         raise ValueError("会议链接应以 http:// 或 https:// 开头，且不含空格")
     return value
 
@@ -77,6 +115,7 @@ def _timezone(value: str) -> str:
 
 Code = Annotated[str, AfterValidator(_code)]
 Url = Annotated[str, AfterValidator(_url)]
+Name = Annotated[str, AfterValidator(_name)]
 HHMM = Annotated[str, AfterValidator(_hhmm)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Grade = Annotated[int, Field(ge=1, le=9)]
@@ -100,7 +139,7 @@ class CountyTargets(Entry):
 
 class Exemption(Entry):
     teacher: Code
-    reason: str
+    reason: Name
 
 
 class RotationRules(Entry):
@@ -129,7 +168,7 @@ class FeedSettings(Entry):
 
 class County(Entry):
     code: Code
-    name: str
+    name: Name
     timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
     targets: CountyTargets | None = None
     rotation_rules: RotationRules | None = None
@@ -150,13 +189,13 @@ class County(Entry):
 
 class DayOff(Entry):
     date: IsoDate
-    reason: str = ""
+    reason: Name = ""
 
 
 class FollowedDay(Entry):
     date: IsoDate
     follows: Weekday
-    reason: str = ""
+    reason: Name = ""
 
 
 class StatutoryOverrides(Entry):
@@ -166,7 +205,7 @@ class StatutoryOverrides(Entry):
 
 class Term(Entry):
     code: Code
-    name: str
+    name: Name
     start: IsoDate
     end: IsoDate
     statutory_calendar: Literal["cn", "none"] = "cn"
@@ -178,7 +217,7 @@ class Term(Entry):
 
 class Subject(Entry):
     code: Code
-    name: str
+    name: Name
 
 
 class Period(Entry):
@@ -198,19 +237,19 @@ Area = Literal["urban", "town", "rural"]
 
 class Campus(Entry):
     code: Code
-    name: str
+    name: Name
     lat: float | None = None
     lon: float | None = None
     bell_schedule: Code
     area: Area | None = None
     small: bool | None = None
     boarding: bool | None = None
-    address: str | None = None
+    address: Name | None = None
 
 
 class School(Entry):
     code: Code
-    name: str
+    name: Name
     area: Area
     small: bool = False
     boarding: bool = False
@@ -241,7 +280,7 @@ class Rules(Entry):
 
 class Community(Entry):
     code: Code
-    name: str
+    name: Name
     model: Literal["fusion", "co_construction", "collaboration"]
     core_school: Code
     members: list[Code] = []
@@ -274,7 +313,7 @@ class RotationStint(Entry):
 
 class Teacher(Entry):
     code: Code
-    name: str
+    name: Name
     school: Code
     campus: Code
     subjects: list[Qualification] = []
@@ -290,7 +329,7 @@ class Teacher(Entry):
 
 class SchoolClass(Entry):
     code: Code
-    name: str
+    name: Name
     campus: Code
     grade: Grade
     students: NonNegative | None = None
@@ -335,7 +374,7 @@ class PreferredTime(Entry):
 
 class ResearchGroup(Entry):
     code: Code
-    name: str
+    name: Name
     community: Code
     subject: Code
     grades: list[Grade] = []

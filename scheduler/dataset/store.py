@@ -9,14 +9,17 @@ in place and plans and feeds that refer to codes stay valid.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import ValidationError
 
 from sqlalchemy import Engine, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from scheduler import models as m
-from scheduler.dataset.issues import DatasetInvalid, DatasetIssue
+from scheduler.dataset.issues import DatasetInvalid, DatasetIssue, from_validation_error, json_path
 from scheduler.dataset.rows import TABLES, Row, Rows, primary_key, term_entry, to_document, to_rows
 from scheduler.dataset.schema import Dataset, Term
 from scheduler.db import snapshot
@@ -70,10 +73,38 @@ def export_document(session: Session) -> dict[str, Any] | None:
     return to_document(rows) if rows[m.County] else None
 
 
+class StoredDatasetInvalid(ValueError):
+    """The stored rows no longer pass the dataset model (written before a rule existed, or by hand)."""
+
+
+def _by_code(document: dict[str, Any]) -> Callable[[tuple[str | int, ...]], str]:
+    """Name a place in the stored document by entry code rather than by position in the export."""
+    def locate(path: tuple[str | int, ...]) -> str:
+        if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int):
+            entries = document.get(path[0]) or []
+            entry = entries[path[1]] if path[1] < len(entries) else {}
+            key = entry_key(path[0], entry) if isinstance(entry, dict) else str(path[1])
+            return json_path((path[0], *path[2:])).replace(path[0], f"{path[0]}[{key}]", 1)
+        return json_path(path)
+    return locate
+
+
 def load_dataset(session: Session) -> Dataset | None:
-    """The stored dataset as the validated model the solver and checker read."""
+    """The stored dataset as the validated model the solver and checker read.
+
+    Raises StoredDatasetInvalid, naming each entry by code and field, when the
+    stored rows fail the model (say a name with a control character imported
+    before names were checked): re-importing a corrected file fixes it.
+    """
     document = export_document(session)
-    return Dataset.model_validate(document) if document is not None else None
+    if document is None:
+        return None
+    try:
+        return Dataset.model_validate(document)
+    except ValidationError as exc:
+        locate = _by_code(document)
+        problems = "；".join(f"{locate(i.path)}: {i.message}" for i in from_validation_error(exc)[:10])
+        raise StoredDatasetInvalid(f"数据库中的数据不符合当前规则，请修正后重新导入：{problems}") from None
 
 
 def load_dataset_whole(session: Session) -> Dataset | None:

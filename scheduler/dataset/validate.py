@@ -14,7 +14,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from scheduler.dataset.issues import DatasetInvalid, DatasetIssue, Path, from_validation_error, json_path
-from scheduler.dataset.schema import Community, Dataset, minutes
+from scheduler.dataset.schema import Community, Dataset, minutes, unstorable
 from scheduler.dataset.terms import term_calendar
 from scheduler.school_calendar import CalendarError, school_days
 
@@ -116,9 +116,26 @@ def _error(path: Path, message: str) -> DatasetIssue:
     return DatasetIssue(path, message)
 
 
+def _unstorable(value: Any, path: Path) -> Iterator[DatasetIssue]:
+    """Text no database can hold (NUL, lone surrogates) anywhere inside a kept unknown value."""
+    if isinstance(value, str):
+        bad = unstorable(value)
+        if bad is not None:
+            yield _error(path, f"不能包含{bad}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unstorable(key, path)
+            yield from _unstorable(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _unstorable(item, path + (i,))
+
+
 def _unknown_keys(model: BaseModel, path: Path) -> Iterator[DatasetIssue]:
-    for key in model.model_extra or {}:
+    for key, value in (model.model_extra or {}).items():
         yield DatasetIssue(path + (key,), f"未知字段 {key!r}，已忽略（导出时原样保留）", "warning")
+        yield from _unstorable(key, path + (key,))
+        yield from _unstorable(value, path + (key,))
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         key = field.alias or name
