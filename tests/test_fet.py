@@ -78,6 +78,39 @@ def test_duration_two_activity_is_a_double() -> None:
     assert science["double_periods"] == 1
 
 
+def test_time_constraints_are_carried_into_the_dataset() -> None:
+    conversion = read_fet(SMALL)
+    ds = conversion.dataset
+    klass = {c["code"]: c for c in ds["classes"]}
+    assert klass["7-2"]["unavailable"] == [{"day": "fri", "periods": [1]}] and "unavailable" not in klass["7-1"]
+    names = {s["name"]: s["code"] for s in ds["subjects"]}
+    override = {(o["class"], o["subject"]): o for o in ds["curriculum_overrides"]}
+    assert override["7-1", names["语文"]]["min_days_apart"] == 2  # weight 100: hard
+    assert "min_days_apart" not in override["7-2", names["语文"]]  # weight 95: tongpan's own spread goal
+    assert override["7-1", "Math"]["allowed"] == [{"day": "tue", "periods": [2]}, {"day": "thu", "periods": [2]}]
+    zhang = next(t for t in ds["teachers"] if t["name"] == "张强")
+    assert zhang["max_days_per_week"] == 1
+    assert conversion.skipped["ConstraintMinDaysBetweenActivities（权重低于 100%，按 tongpan 默认的分散目标处理）"] == 1
+    assert conversion.skipped["ConstraintTeacherMaxGapsPerWeek（按 tongpan 默认的减少空堂目标处理，未精确导入）"] == 1
+
+
+def test_carried_keys_survive_the_database(tmp_path: Path) -> None:
+    """Import the converted file into SQLite and export it: every carried key comes back."""
+    url = f"sqlite:///{tmp_path / 'fet.db'}"
+    env = {"TONGPAN_DATABASE_URL": url}
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    imported = runner.invoke(app, ["import-fet", str(SMALL)], env=env)
+    assert imported.exit_code == 0, imported.output
+    out = tmp_path / "back.json"
+    assert runner.invoke(app, ["export", "dataset", "--out", str(out)], env=env).exit_code == 0
+    back = json.loads(out.read_text(encoding="utf-8"))
+    before = read_fet(SMALL).dataset
+    for key in ("classes", "curriculum_overrides"):
+        assert sorted(map(json.dumps, back[key])) == sorted(map(json.dumps, before[key])), key
+    assert {t["code"]: t.get("max_days_per_week") for t in back["teachers"]} == \
+        {t["code"]: t.get("max_days_per_week") for t in before["teachers"]}
+
+
 def test_break_on_every_day_leaves_the_bell() -> None:
     periods = read_fet(SMALL).dataset["bell_schedules"][0]["periods"]
     assert [(p["n"], p["start"]) for p in periods] == [(1, "08:00"), (2, "08:55"), (3, "10:00"), (5, "13:30")]
@@ -87,6 +120,7 @@ def test_what_is_not_carried_over_is_listed_by_type_and_count() -> None:
     conversion = read_fet(SMALL)
     assert conversion.skipped["ConstraintTeacherMaxHoursDaily"] == 1
     assert conversion.skipped["学生不是单个班级的活动（多班合上、整个年级或子组）"] == 1
+    assert "ConstraintStudentsSetNotAvailableTimes" not in conversion.skipped
     report = conversion.report()
     assert "ConstraintTeacherMaxHoursDaily：1" in report and "未导入的内容" in report
 
@@ -151,3 +185,6 @@ def test_round_trip_through_solve_export_and_fet_cl(tmp_path: Path) -> None:
     assert overrides(again) == overrides(read_fet(SMALL).dataset)
     text = solved.read_text(encoding="utf-8")
     assert text.count("<Permanently_Locked>true</Permanently_Locked>") >= 9
+    for carried in ("ConstraintStudentsSetNotAvailableTimes", "ConstraintMinDaysBetweenActivities",
+                    "ConstraintActivityPreferredTimeSlots", "ConstraintTeacherMaxDaysPerWeek"):
+        assert f"<{carried}>" in exported.read_text(encoding="utf-8"), carried

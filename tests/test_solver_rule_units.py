@@ -64,7 +64,7 @@ def allows(p: Problem, rule: Callable[[TimetableVars], None], force: Callable[[T
 
 def test_every_hard_rule_names_its_checker_rule() -> None:
     for rule in (*timetable.HARD_RULES, *staffing_rules.HARD_RULES):
-        assert 1 <= rule.checker_rule <= 9, rule.__name__  # type: ignore[attr-defined]
+        assert 1 <= rule.checker_rule <= 10, rule.__name__  # type: ignore[attr-defined]
 
 
 # -- phase 2 (timetable) -----------------------------------------------------------
@@ -108,6 +108,39 @@ def test_doubles_never_straddle_a_longer_break() -> None:
     p = doubles_problem(max_break=5)  # every break is 10 minutes
     assert p.pair_options[0] == ()
     assert not allows(p, timetable.doubles_back_to_back, lambda v: [], lean=True)
+
+
+def week_problem(override: dict[str, Any] | None = None, klass_extra: dict[str, Any] | None = None,
+                 **teacher_extra: Any) -> Problem:
+    """One class, SX twice a week; Monday to Wednesday, two periods a day (slots 0-1, 2-3, 4-5)."""
+    doc = case([school("U", "wk")], [teacher("T1", "U", {"SX": [3]}, **teacher_extra)],
+               [{**klass("U", 3), **(klass_extra or {})}], {"SX": 2},
+               [clock_bell("wk", "08:00", 40, 10, 2, days=["mon", "tue", "wed"])])
+    if override:
+        doc["curriculum_overrides"] = [{"class": "U-A-3-1", "subject": "SX", "periods_per_week": 2, **override}]
+    return problem(Instance(dataset(doc), "C1", "2026-1"), [teach("U-A-3-1", periods=2)])
+
+
+def test_lessons_days_apart() -> None:
+    p = week_problem({"min_days_apart": 2})
+    rule = timetable.lessons_days_apart
+    assert not allows(p, rule, lambda v: [v.x[0][0] == 1, v.x[0][1] == 1])  # one day
+    assert not allows(p, rule, lambda v: [v.x[0][0] == 1, v.x[0][2] == 1])  # Monday and Tuesday: 1 day apart
+    assert allows(p, rule, lambda v: [v.x[0][0] == 1, v.x[0][5] == 1])  # Monday and Wednesday
+
+
+def test_teacher_days_within_limit() -> None:
+    p = week_problem(max_days_per_week=1)
+    rule = timetable.teacher_days_within_limit
+    assert not allows(p, rule, lambda v: [v.x[0][0] == 1, v.x[0][2] == 1])
+    assert allows(p, rule, lambda v: [v.x[0][2] == 1, v.x[0][3] == 1])
+
+
+def test_class_unavailable_and_allowed_periods_are_the_lessons_domain() -> None:
+    blocked = week_problem(klass_extra={"unavailable": [{"day": "mon"}, {"day": "wed", "periods": [2]}]})
+    assert blocked.lesson_slots[0] == (2, 3, 4)
+    allowed = week_problem({"allowed": [{"day": "tue", "periods": [1]}, {"day": "wed"}]})
+    assert allowed.lesson_slots[0] == (2, 4, 5)
 
 
 def test_class_in_one_activity_at_a_time() -> None:

@@ -9,7 +9,8 @@ read is reported as rule 0 and left out of the other checks.
 Rules: 0 plan malformed, 1 curriculum periods (and lessons on the class's
 bell), 2 teacher clashes, 3 class clashes, 4 travel and campuses per day,
 5 community model and membership, 6 teacher load, availability and locked
-staffing, 7 co-teaching, 8 research groups, 9 doubles (连堂).
+staffing, 7 co-teaching, 8 research groups, 9 doubles (连堂), 10 when a class
+may have lessons (its unavailable periods, allowed periods, days apart).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scheduler.check.base import MALFORMED, Violation
+from scheduler.check.class_times import check_class_times
 from scheduler.check.clashes import check_class_clashes, check_teacher_clashes, check_travel
 from scheduler.check.community import check_model
 from scheduler.check.coteach import check_coteaching
@@ -34,6 +36,7 @@ __all__ = ["Violation", "check_plan"]
 RULES: tuple[Callable[[Scope, Plan], Iterator[Violation]], ...] = (
     check_curriculum, check_teacher_clashes, check_class_clashes, check_travel,
     check_model, check_teachers, check_coteaching, check_research, check_doubles,
+    check_class_times,
 )
 
 

@@ -14,7 +14,7 @@ KIND_NAMES = {"lesson": "课", "coteach": "同步课堂", "research": "教研"}
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken hard rule (1-9), or rule 0 for a malformed plan document.
+    """One broken hard rule (1-10), or rule 0 for a malformed plan document.
 
     `message` is for the admin who fixes the dataset or the plan, so it names
     the codes as imported; `activities` lists the codes of the activities

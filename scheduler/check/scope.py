@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.dataset.schema import BellSchedule, Community, Dataset, ResearchGroup, minutes
+from scheduler.dataset.schema import WEEKDAYS, BellSchedule, Community, Dataset, ResearchGroup, minutes
 from scheduler.dataset.travel import TravelTimes
 from scheduler.dataset.validate import double_max_break, weekly_doubles, weekly_periods
 
@@ -48,6 +48,12 @@ class Scope:
         self.staffing = ds.staffing
         self.demand = weekly_periods(ds)
         self.doubles = weekly_doubles(ds)
+        self.allowed = {(o.class_, o.subject): {(e.day, n) for e in o.allowed for n in (e.periods or [None])}
+                        for o in ds.curriculum_overrides if o.allowed is not None}
+        self.min_days = {(o.class_, o.subject): o.min_days_apart for o in ds.curriculum_overrides
+                         if o.min_days_apart}
+        self.campus_days = {campus.code: [d for d in WEEKDAYS if d in bells[campus.bell_schedule].days]
+                            for _, campus in campuses if campus.bell_schedule in bells}
         self.double_break = double_max_break(community)
         self.travel = TravelTimes.of(ds)
 
@@ -62,6 +68,15 @@ class Scope:
 
     def qualified(self, teacher: str, subject: str, grade: int) -> bool:
         return any(q.subject == subject and grade in q.grades for q in self.teachers[teacher].subjects)
+
+    def period_number(self, campus: str, day: str, start: int, end: int) -> int | None:
+        """The bell period number of [start, end) at a campus, or None when it is no period of its bell."""
+        bell = self.bells.get(campus)
+        return next((n for n, span in (bell.periods.items() if bell else ()) if span == (start, end)), None)
+
+    def week_order(self, campus: str) -> dict[str, int]:
+        """Position of each school day in the campus's week, for counting days apart."""
+        return {day: i for i, day in enumerate(self.campus_days.get(campus, []))}
 
     def next_period(self, campus: str, day: str, end: int) -> tuple[int, int] | None:
         """The period of the campus's bell that day starting first at or after `end`."""

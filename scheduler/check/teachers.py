@@ -1,4 +1,4 @@
-"""Rule 6: weekly loads, unavailable times and locked staffing of each teacher."""
+"""Rule 6: weekly loads, unavailable times, days a week and locked staffing of each teacher."""
 
 from __future__ import annotations
 
@@ -51,6 +51,18 @@ def _unavailable(scope: Scope, plan: Plan) -> Iterator[Violation]:
                                         (p.activity.code,))
 
 
+def _days(scope: Scope, plan: Plan) -> Iterator[Violation]:
+    """A teacher with `max_days_per_week` teaches on no more days than that."""
+    days: dict[str, set[str]] = defaultdict(set)
+    for p in teacher_presences(plan.activities):
+        if p.teaching:
+            days[p.who].add(p.day)
+    for who in sorted(days):
+        limit = scope.teachers[who].max_days_per_week
+        if limit is not None and len(days[who]) > limit:
+            yield Violation(RULE, f"教师 {who} 每周在 {len(days[who])} 天有课，超过其每周上课天数上限 {limit} 天")
+
+
 def _locked(scope: Scope, plan: Plan) -> Iterator[Violation]:
     """A locked class and subject is taught in person only by its teacher; joining remotely is allowed."""
     for staff in scope.staffing:
@@ -66,4 +78,5 @@ def _locked(scope: Scope, plan: Plan) -> Iterator[Violation]:
 def check_teachers(scope: Scope, plan: Plan) -> Iterator[Violation]:
     yield from _loads(scope, plan)
     yield from _unavailable(scope, plan)
+    yield from _days(scope, plan)
     yield from _locked(scope, plan)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from scheduler import models as m
+from scheduler.dataset import schema
 from scheduler.dataset.schema import Dataset, Entry, dump
 
 Row = dict[str, Any]
@@ -36,9 +37,21 @@ def curriculum_key(subject: str, grades: Iterable[int]) -> str:
     return f"{subject}:{','.join(str(g) for g in sorted(grades))}"
 
 
+# Optional keys that came after the tables and have no column of their own: they ride in the
+# row's `extra` JSON with the unknown keys and come back as typed fields on the way out.
+LATER_KEYS: dict[type[Entry], tuple[str, ...]] = {
+    schema.Teacher: ("max_days_per_week",),
+    schema.SchoolClass: ("unavailable",),
+    schema.CurriculumLine: ("double_periods",),
+    schema.CurriculumOverride: ("double_periods", "allowed", "min_days_apart"),
+}
+
+
 def _extra(entry: Entry) -> dict[str, Any]:
-    """Unknown keys of an entry, as JSON (they came from JSON, so they stay JSON)."""
-    return dict(entry.model_extra or {})
+    """Unknown keys of an entry, as JSON (they came from JSON, so they stay JSON), and its later keys."""
+    later = dump(entry)
+    return {**(entry.model_extra or {}),
+            **{key: later[key] for key in LATER_KEYS.get(type(entry), ()) if key in later}}
 
 
 def _json(entries: Iterable[Entry]) -> list[dict[str, Any]]:

@@ -322,6 +322,7 @@ class Teacher(Entry):
     can_travel: bool = True
     exchange: bool = False
     unavailable: list[Unavailable] = []
+    max_days_per_week: Annotated[int, Field(ge=1, le=7)] | None = None  # days with lessons (FET's limit)
     school_since: int | None = None  # the (calendar) year the teacher joined their school
     rotation: list[RotationStint] | None = None
     preferences: list[Code] | None = None  # member schools the teacher would rotate to, first choice first
@@ -333,6 +334,7 @@ class SchoolClass(Entry):
     campus: Code
     grade: Grade
     students: NonNegative | None = None
+    unavailable: list[Unavailable] | None = None  # periods of the class's bell it has no lessons in
 
 
 class CurriculumLine(Entry):
@@ -347,6 +349,8 @@ class CurriculumOverride(Entry):
     subject: Code
     periods_per_week: NonNegative
     double_periods: NonNegative | None = None  # absent: the grade's doubles, as many as still fit
+    allowed: list[Unavailable] | None = None  # the only periods its lessons may be in (day, periods)
+    min_days_apart: Annotated[int, Field(ge=1, le=6)] | None = None  # lessons (a double as one) on days this far apart
 
 
 class Staffing(Entry):

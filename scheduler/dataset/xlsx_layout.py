@@ -402,6 +402,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("can_travel", "可跨校区上课", BOOL, "「否」表示只在本校区上课（教研活动除外）"),
         Column("exchange", "交流教师", BOOL, "共建型教共体的交流/支教教师，可到成员学校上课"),
         Column("unavailable", "不可排课时间", Unavailable()),
+        Column("max_days_per_week", "每周上课天数上限", INT, "可不填；如 4 表示每周最多 4 天有课"),
     ), "每位教师一行。"),
     Sheet("班级", TopList("classes"), s.SchoolClass, (
         _code("如 DQ-MX-A-3-1"),
@@ -409,6 +410,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("campus", "所属校区", CODE, "校区代码"),
         Column("grade", "年级", INT, "1–9"),
         Column("students", "学生数", INT),
+        Column("unavailable", "不可排课时间", Unavailable(), "该班不上课的节次，可不填"),
     ), "每个班级一行。"),
     Sheet("课程计划", TopList("curriculum"), s.CurriculumLine, (
         Column("grades", "年级", GRADES),
@@ -421,6 +423,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("subject", "学科", CODE, "学科代码"),
         Column("periods_per_week", "周课时", INT),
         Column("double_periods", "每周连堂次数", INT, "不填则沿用课程计划中的连堂次数"),
+        Column("allowed", "只排在这些时段", Unavailable(), "可不填；填写后该班该学科只排在这些节次"),
+        Column("min_days_apart", "每次课至少相隔天数", INT, "可不填；如 2 表示每天最多一次，且两次课至少隔一天"),
     ), "个别班级与课程计划不同的周课时。"),
     Sheet("任课安排", TopList("staffing"), s.Staffing, (
         Column("class", "班级", CODE, "班级代码"),

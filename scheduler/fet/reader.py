@@ -27,7 +27,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
-from scheduler.dataset.schema import FORMAT
+from scheduler.dataset.schema import FORMAT, WEEKDAYS
+from scheduler.fet.constraints import Grid, Key, Slot, read_constraints
 from scheduler.fet.names import clock_span, weekday
 
 DEFAULT_START = 8 * 60  # clock times for hours whose names give none
@@ -60,10 +61,6 @@ class Conversion:
         else:
             lines.append("文件中的全部内容均已导入。")
         return "\n".join(lines)
-
-
-# Constraint types read below; every other one lands in the report under its FET name.
-_BASIC = {"ConstraintBasicCompulsoryTime", "ConstraintBasicCompulsorySpace"}
 
 
 def read_fet(path: Path, *, county: str = "fet", term: str = "fet-1", today: date | None = None) -> Conversion:
@@ -116,7 +113,7 @@ class _Reader:
     def convert(self) -> Conversion:
         days = self._days()
         hours = self._hours()
-        breaks = self._breaks(days, hours)
+        breaks, partial_breaks = self._breaks(days, hours)
         kept = [p for p in hours if p["n"] not in breaks]
         periods = [{k: p[k] for k in ("n", "start", "end")} for p in kept]
         if any(p["made_up"] for p in kept):
@@ -127,9 +124,22 @@ class _Reader:
         classes = self._classes()
         subject_code, teacher_code = _codes(subjects, "S"), _codes(teachers, "T")
         class_code = _codes(list(classes), "C")
-        demand, doubles, staffing = self._activities(classes, subject_code, teacher_code)
-        unavailable = self._teacher_unavailable(days, hours, teacher_code)
+        demand, doubles, staffing, carried = self._activities(classes, subject_code, teacher_code)
+        grid = Grid({name: d for d, name in days}, {h["fet_name"]: h["n"] for h in hours},
+                    tuple(p["n"] for p in kept))
+        read = read_constraints(self.root, grid, set(classes), teacher_code, carried, partial_breaks)
+        self.skipped.update(read.skipped)
         school = "FET"
+        overrides = []
+        for (c, s), n in sorted(demand.items()):
+            entry: dict[str, Any] = {"class": class_code[c], "subject": s, "periods_per_week": n}
+            if doubles[c, s]:
+                entry["double_periods"] = doubles[c, s]
+            if (c, s) in read.allowed:
+                entry["allowed"] = _day_entries(read.allowed[c, s])
+            if (c, s) in read.min_days:
+                entry["min_days_apart"] = read.min_days[c, s]
+            overrides.append(entry)
         ds: dict[str, Any] = {
             "format": FORMAT,
             "county": {"code": self.county, "name": _text(self.root, "Institution_Name", "FET") or "FET",
@@ -143,13 +153,13 @@ class _Reader:
             "communities": [{"code": f"{school}-C", "name": "FET 导入", "model": "fusion",
                              "core_school": school, "members": []}],
             "teachers": [],
-            "classes": [{"code": class_code[name], "name": name, "campus": f"{school}-A",
-                         "grade": grade, **({"students": n} if n is not None else {})}
+            "classes": [{"code": class_code[name], "name": name, "campus": f"{school}-A", "grade": grade,
+                         **({"students": n} if n is not None else {}),
+                         **({"unavailable": _day_entries(read.class_unavailable[name])}
+                            if read.class_unavailable.get(name) else {})}
                         for name, (grade, n) in classes.items()],
             "curriculum": [],
-            "curriculum_overrides": [{"class": class_code[c], "subject": s, "periods_per_week": n,
-                                      **({"double_periods": doubles[c, s]} if doubles[c, s] else {})}
-                                     for (c, s), n in sorted(demand.items())],
+            "curriculum_overrides": overrides,
             "staffing": [{"class": class_code[c], "subject": s, "teacher": t, "locked": True}
                          for (c, s), t in sorted(staffing.items())],
         }
@@ -160,13 +170,15 @@ class _Reader:
             grades[t][s].add(classes[c][0])
         for name in teachers:
             code = teacher_code[name]
-            ds["teachers"].append({
+            teacher: dict[str, Any] = {
                 "code": code, "name": name, "school": school, "campus": f"{school}-A",
                 "subjects": [{"subject": s, "grades": sorted(g)} for s, g in sorted(grades[code].items())],
                 "max_periods_per_week": load[code],
-                "unavailable": unavailable.get(code, []),
-            })
-        self._constraints()
+                "unavailable": _day_entries(read.teacher_unavailable.get(code, set())),
+            }
+            if code in read.max_days:
+                teacher["max_days_per_week"] = read.max_days[code]
+            ds["teachers"].append(teacher)
         return Conversion(ds, self.skipped, self.notes)
 
     # -- time grid ---------------------------------------------------------------
@@ -212,8 +224,9 @@ class _Reader:
             clock = _minutes(end) + DEFAULT_BREAK
         return periods
 
-    def _breaks(self, days: list[tuple[str, str]], hours: list[dict[str, Any]]) -> set[int]:
-        """Hours that are a break on every day leave the bell; a break on some days only is reported."""
+    def _breaks(self, days: list[tuple[str, str]], hours: list[dict[str, Any]]) -> tuple[set[int], set[Slot]]:
+        """Hours that are a break on every day leave the bell; a break on some days only makes that
+        period unavailable to every teacher and class."""
         day_of = {name: d for d, name in days}
         hour_of = {h["fet_name"]: h["n"] for h in hours}
         at: dict[int, set[str]] = defaultdict(set)
@@ -225,12 +238,9 @@ class _Reader:
                 if day and hour:
                     at[hour].add(day)
         whole = {h for h, ds in at.items() if len(ds) == len(days)}
-        partial = sum(len(ds) for h, ds in at.items() if h not in whole)
-        if partial:
-            self.skipped["ConstraintBreakTimes（仅部分日子的休息时段）"] += partial
         if len(whole) == len(hours):
             raise FetError("每一节都是休息时间，没有可上课的节次")
-        return whole
+        return whole, {(d, h) for h, ds in at.items() if h not in whole for d in ds}
 
     def _term(self) -> dict[str, Any]:
         """A term around today's school term; FET files know no dates, the admin adjusts it later."""
@@ -258,12 +268,14 @@ class _Reader:
         return classes
 
     def _activities(self, classes: dict[str, tuple[int, int | None]], subject_code: dict[str, str],
-                    teacher_code: dict[str, str]) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]],
-                                                           dict[tuple[str, str], str]]:
-        """Weekly periods, doubles (an activity of duration 2) and the teacher of each class-subject."""
-        demand: Counter[tuple[str, str]] = Counter()
-        doubles: Counter[tuple[str, str]] = Counter()
-        staffing: dict[tuple[str, str], str] = {}
+                    teacher_code: dict[str, str]) -> tuple[Counter[Key], Counter[Key], dict[Key, str],
+                                                           dict[str, tuple[Key, int]]]:
+        """Weekly periods, doubles (an activity of duration 2) and the teacher of each class-subject,
+        and the (class-subject, duration) of each activity id carried over."""
+        demand: Counter[Key] = Counter()
+        doubles: Counter[Key] = Counter()
+        staffing: dict[Key, str] = {}
+        carried: dict[str, tuple[Key, int]] = {}
         for a in self.root.iterfind("Activities_List/Activity"):
             teachers = [t.text.strip() for t in a.findall("Teacher") if t.text]
             students = [s.text.strip() for s in a.findall("Students") if s.text]
@@ -284,38 +296,20 @@ class _Reader:
                     self.skipped["同一班级同一学科由不同教师任教的活动"] += 1
                     continue
                 demand[key] += duration
+                carried[_text(a, "Id")] = (key, duration)
                 if duration == 2:
                     doubles[key] += 1
                 elif duration > 2:
                     self.skipped[f"时长为 {duration} 的活动（按 {duration} 个单节导入）"] += 1
-        return demand, doubles, staffing
+        return demand, doubles, staffing, carried
 
-    def _teacher_unavailable(self, days: list[tuple[str, str]], hours: list[dict[str, Any]],
-                             teacher_code: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
-        day_of = {name: d for d, name in days}
-        hour_of = {h["fet_name"]: h["n"] for h in hours}
-        out: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-        for c in self.root.iterfind("Time_Constraints_List/ConstraintTeacherNotAvailableTimes"):
-            teacher = teacher_code.get(_text(c, "Teacher"))
-            if not _active(c) or teacher is None:
-                continue
-            if _text(c, "Weight_Percentage", "100") not in ("100", "100.0"):
-                self.skipped["ConstraintTeacherNotAvailableTimes（权重低于 100%）"] += 1
-                continue
-            for t in c.iterfind("Not_Available_Time"):
-                day, hour = day_of.get(_text(t, "Day")), hour_of.get(_text(t, "Hour"))
-                if day and hour:
-                    out[teacher][day].add(hour)
-        return {t: [{"day": d, "periods": sorted(ps)} for d, ps in sorted(by_day.items())]
-                for t, by_day in out.items()}
 
-    def _constraints(self) -> None:
-        """Count every constraint that is not read, per FET type, for the report."""
-        read = _BASIC | {"ConstraintBreakTimes", "ConstraintTeacherNotAvailableTimes"}
-        for section in ("Time_Constraints_List", "Space_Constraints_List"):
-            for c in self.root.iterfind(f"{section}/*"):
-                if c.tag not in read and _active(c):
-                    self.skipped[c.tag] += 1
+def _day_entries(slots: set[Slot]) -> list[dict[str, Any]]:
+    """(day, period) pairs as the dataset's `{"day", "periods"}` entries, in weekday order."""
+    by_day: dict[str, set[int]] = defaultdict(set)
+    for day, n in slots:
+        by_day[day].add(n)
+    return [{"day": d, "periods": sorted(by_day[d])} for d in WEEKDAYS if d in by_day]
 
 
 def _minutes(hhmm: str) -> int:

@@ -14,12 +14,12 @@ FET identifies everything by name, so names that repeat get their code added.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
-from scheduler.dataset.schema import Dataset
+from scheduler.dataset.schema import Dataset, Unavailable
 from scheduler.dataset.validate import weekly_doubles, weekly_periods
 
 FET_VERSION = "6.0.0"  # the oldest FET 6 reads it; FET 5.x reads every element written here too
@@ -120,6 +120,7 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
     for act in wanted:
         groups.setdefault((act.teacher, act.subject, act.classes), []).append(act)
     locks: list[tuple[int, FetActivity]] = []
+    ids_of: dict[tuple[str, str], list[int]] = defaultdict(list)
     next_id = 1
     for (teacher, subject, in_room), acts in sorted(groups.items()):
         group = next_id if len(acts) > 1 else 0
@@ -138,26 +139,50 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
             _leaf(el, "Comments", "")
             if act.day is not None and act.period is not None:
                 locks.append((next_id, act))
+            if len(in_room) == 1:
+                ids_of[in_room[0], subject].append(next_id)
             next_id += 1
     SubElement(root, "Buildings_List")
     SubElement(root, "Rooms_List")
 
     time = SubElement(root, "Time_Constraints_List")
     _basic(time, "ConstraintBasicCompulsoryTime")
-    for t in teachers:
-        slots = [(u.day, n) for u in t.unavailable if u.day in day_name
+    def not_available(tag: str, who_tag: str, who: str, entries: list[Unavailable] | None) -> None:
+        slots = [(u.day, n) for u in entries or [] if u.day in day_name
                  for n in (u.periods if u.periods else hour_name) if n in hour_name]
-        if slots:
-            el = SubElement(time, "ConstraintTeacherNotAvailableTimes")
-            _leaf(el, "Weight_Percentage", 100)
-            _leaf(el, "Teacher", teacher_name[t.code])
-            _leaf(el, "Number_of_Not_Available_Times", len(slots))
-            for day, n in slots:
-                slot = SubElement(el, "Not_Available_Time")
-                _leaf(slot, "Day", day_name[day])
-                _leaf(slot, "Hour", hour_name[n])
-            _leaf(el, "Active", "true")
-            _leaf(el, "Comments", "")
+        if not slots:
+            return
+        el = _constraint(time, tag, **{who_tag: who, "Number_of_Not_Available_Times": len(slots)})
+        for day, n in slots:
+            slot = SubElement(el, "Not_Available_Time")
+            _leaf(slot, "Day", day_name[day])
+            _leaf(slot, "Hour", hour_name[n])
+
+    for t in teachers:
+        not_available("ConstraintTeacherNotAvailableTimes", "Teacher", teacher_name[t.code], t.unavailable)
+        if t.max_days_per_week is not None:
+            _constraint(time, "ConstraintTeacherMaxDaysPerWeek", Teacher_Name=teacher_name[t.code],
+                        Max_Days_Per_Week=t.max_days_per_week)
+    for k in classes:
+        not_available("ConstraintStudentsSetNotAvailableTimes", "Students", class_name[k.code], k.unavailable)
+    for o in ds.curriculum_overrides:
+        ids = ids_of.get((o.class_, o.subject), [])
+        if o.min_days_apart and len(ids) > 1:
+            el = _constraint(time, "ConstraintMinDaysBetweenActivities", Consecutive_If_Same_Day="true",
+                             Number_of_Activities=len(ids))
+            for i in ids:
+                _leaf(el, "Activity_Id", i)
+            _leaf(el, "MinDays", o.min_days_apart)
+        if o.allowed is not None:
+            slots = [(u.day, n) for u in o.allowed if u.day in day_name
+                     for n in (u.periods if u.periods else hour_name) if n in hour_name]
+            for i in ids:
+                el = _constraint(time, "ConstraintActivityPreferredTimeSlots", Activity_Id=i,
+                                 Number_of_Preferred_Time_Slots=len(slots))
+                for day, n in slots:
+                    slot = SubElement(el, "Preferred_Time_Slot")
+                    _leaf(slot, "Preferred_Day", day_name[day])
+                    _leaf(slot, "Preferred_Hour", hour_name[n])
     for activity_id, act in locks:
         el = SubElement(time, "ConstraintActivityPreferredStartingTime")
         _leaf(el, "Weight_Percentage", 100)
@@ -167,10 +192,23 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
         _leaf(el, "Permanently_Locked", "true")
         _leaf(el, "Active", "true")
         _leaf(el, "Comments", "")
+    for el in time:
+        if el.find("Active") is None:
+            _leaf(el, "Active", "true")
+            _leaf(el, "Comments", "")
     space = SubElement(root, "Space_Constraints_List")
     _basic(space, "ConstraintBasicCompulsorySpace")
     indent(root, space="\t")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8") + b"\n"
+
+
+def _constraint(parent: Element, tag: str, **fields: object) -> Element:
+    """A constraint at weight 100 with its fields (`Active` and `Comments` are added after its children)."""
+    el = SubElement(parent, tag)
+    _leaf(el, "Weight_Percentage", 100)
+    for name, value in fields.items():
+        _leaf(el, name, value)
+    return el
 
 
 def _basic(parent: Element, tag: str) -> None:

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from scheduler.dataset.schema import WEEKDAYS, Community, Dataset, ResearchGroup, Term, minutes
+from scheduler.dataset.schema import WEEKDAYS, Community, Dataset, ResearchGroup, Term, Unavailable, minutes
 from scheduler.dataset.travel import TravelTimes
 from scheduler.dataset.validate import double_max_break, weekly_doubles, weekly_periods
 from scheduler.solver.search import STALL_SECONDS, STOP_GAP, StopRules
@@ -80,6 +80,7 @@ class TeacherView:
     exchange: bool
     qualifications: tuple[tuple[str, frozenset[int]], ...]
     blocked: tuple[tuple[str, int, int], ...]  # (day, start, end) clock intervals unavailable
+    max_days: int | None = None  # days a week with lessons, at most
 
     def qualified(self, subject: str, grade: int) -> bool:
         return any(s == subject and grade in g for s, g in self.qualifications)
@@ -101,6 +102,10 @@ class ClassView:
     name: str
     campus: str
     grade: int
+    blocked: frozenset[tuple[str, int]] = frozenset()  # (day, period n) of its bell without lessons
+
+    def free(self, slot: Slot) -> bool:
+        return (slot.day, slot.n) not in self.blocked
 
 
 @dataclass(frozen=True)
@@ -191,16 +196,22 @@ class Instance:
                     blocked += [(entry.day, *periods[n]) for n in entry.periods if n in periods]
             self.teachers[t.code] = TeacherView(
                 t.code, t.name, t.school, t.campus, t.max_periods_per_week, t.can_travel, t.exchange,
-                tuple((q.subject, frozenset(q.grades)) for q in t.subjects), tuple(blocked))
+                tuple((q.subject, frozenset(q.grades)) for q in t.subjects), tuple(blocked), t.max_days_per_week)
 
         self.classes: dict[str, ClassView] = {
-            c.code: ClassView(c.code, c.name, c.campus, c.grade)
+            c.code: ClassView(c.code, c.name, c.campus, c.grade, frozenset(_periods(c.unavailable, self.campuses[c.campus])))
             for c in sorted(ds.classes, key=lambda c: c.code) if c.campus in self.campuses}
         self.demand: dict[tuple[str, str], int] = {
             key: n for key, n in sorted(weekly_periods(ds).items()) if key[0] in self.classes and n > 0}
         self.doubles: dict[tuple[str, str], int] = {
             key: min(k, self.demand[key] // 2) for key, k in sorted(weekly_doubles(ds).items()) if key in self.demand}
         self.double_break = double_max_break(found)
+        overrides = [o for o in ds.curriculum_overrides if (o.class_, o.subject) in self.demand]
+        self.allowed: dict[tuple[str, str], frozenset[tuple[str, int]]] = {
+            (o.class_, o.subject): frozenset(_periods(o.allowed, self.campuses[self.classes[o.class_].campus]))
+            for o in overrides if o.allowed is not None}
+        self.min_days: dict[tuple[str, str], int] = {
+            (o.class_, o.subject): o.min_days_apart for o in overrides if o.min_days_apart}
         self.locked = {(s.class_, s.subject): s.teacher for s in ds.staffing
                        if s.locked and s.class_ in self.classes}
         self.wished = {(s.class_, s.subject): s.teacher for s in ds.staffing
@@ -290,6 +301,15 @@ def _non_negative(value: object, default: float) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
         return float(value)
     return default
+
+
+def _periods(entries: list[Unavailable] | None, campus: CampusView) -> set[tuple[str, int]]:
+    """(day, period n) of a campus's bell named by day entries; a day without periods is all of it."""
+    named = set()
+    for entry in entries or []:
+        named |= {(s.day, s.n) for s in campus.slots
+                  if s.day == entry.day and (entry.periods is None or s.n in entry.periods)}
+    return named
 
 
 def _matches(remote: CampusView, lead: CampusView, tolerance: int) -> dict[int, int]:

@@ -11,10 +11,11 @@ period s of its class's campus, `y[j][r]` remote class of joining j in period
 r of its own campus, `m[g][w]` research meeting g in window w. Periods of
 different campuses are related by clock time only.
 
-Two rules are enforced by the variables' domains rather than by constraints
+Three rules are enforced by the variables' domains rather than by constraints
 (`Problem` builds them): a lesson is only ever on its class's campus bell
-(rule 1), and only in periods its teacher (or a remote class's assistant, or
-every member of a meeting) is available (rule 6). Who teaches what, and the
+(rule 1), only in periods its teacher (or a remote class's assistant, or
+every member of a meeting) is available (rule 6), and only in periods its
+class is available and its class-subject allows (rule 10). Who teaches what, and the
 community model's limits on where, were decided in phase 1.
 
 `short_x`, `short_y` and `missed` are the periods and meetings left out. In
@@ -187,6 +188,62 @@ def doubles_back_to_back(v: TimetableVars) -> None:
         model.add(v.short_x[ti] >= 2 * missing)
 
 
+# -- rule 10: when a class-subject's lessons may be --------------------------------
+
+
+@checker_rule(10)
+def lessons_days_apart(v: TimetableVars) -> None:
+    """A class-subject with `min_days_apart` n has one lesson (or one double) a day, on days n apart.
+
+    Days count in the order of the campus's school week, as FET's min-days
+    constraint counts them. Runs after the doubles rule: a double is one lesson.
+    """
+    p, model = v.problem, v.model
+    for ti, t in enumerate(p.teachings):
+        n = p.inst.min_days.get((t.class_, t.subject))
+        if not n:
+            continue
+        campus = p.inst.campuses[p.campus_of[ti]]
+        on_day: dict[str, list[Literal]] = defaultdict(list)
+        for si, var in v.x[ti].items():
+            on_day[campus.slots[si].day].append(var)
+        pairs_on: dict[str, list[Literal]] = defaultdict(list)
+        for (a, _), var in v.pairs.get(ti, {}).items():
+            pairs_on[campus.slots[a].day].append(var)
+        used: dict[str, Literal] = {}
+        for day, vars_ in on_day.items():
+            used[day] = model.new_bool_var(f"day[{ti},{day}]")
+            model.add(sum(vars_) - sum(pairs_on[day]) <= used[day])
+        order = {day: i for i, day in enumerate(campus.days)}
+        days = sorted(used, key=order.__getitem__)
+        for i, a in enumerate(days):
+            for b in days[i + 1:]:
+                if order[b] - order[a] < n:
+                    model.add_bool_or([used[a].Not(), used[b].Not()])
+
+
+@checker_rule(6)
+def teacher_days_within_limit(v: TimetableVars) -> None:
+    """A teacher with `max_days_per_week` teaches (lessons, co-teaching led or assisted) on that many days at most."""
+    p, model = v.problem, v.model
+    for teacher, busy in v.busy.items():
+        limit = p.inst.teachers[teacher].max_days
+        if limit is None:
+            continue
+        by_day: dict[str, list[Literal]] = defaultdict(list)
+        for (campus, si), b in busy.items():
+            by_day[p.slot(campus, si).day].append(b)
+        if len(by_day) <= limit:
+            continue
+        days = []
+        for day, vars_ in by_day.items():
+            d = model.new_bool_var(f"teaches[{teacher},{day}]")
+            for b in vars_:
+                model.add_implication(b, d)
+            days.append(d)
+        model.add(sum(days) <= limit)
+
+
 # -- rule 3: a class is in one activity at a time ---------------------------------
 
 
@@ -329,7 +386,8 @@ def research_when_members_are_free(v: TimetableVars) -> None:
 
 
 HARD_RULES: tuple[Callable[[TimetableVars], None], ...] = (
-    staffed_periods_placed, doubles_back_to_back, class_in_one_activity_at_a_time, coteach_at_one_clock_time,
+    staffed_periods_placed, doubles_back_to_back, lessons_days_apart, teacher_days_within_limit,
+    class_in_one_activity_at_a_time, coteach_at_one_clock_time,
     teacher_never_in_two_places, travel_fits_the_gap, campuses_a_day_within_limit,
     research_meets_its_weekly_count, research_when_members_are_free,
 )
