@@ -215,3 +215,32 @@ def test_a_workbook_without_the_county_sheet(tmp_path: Path) -> None:
     with pytest.raises(DatasetInvalid) as caught:
         read_workbook(path)
     assert caught.value.lines() == [f"{path}: 工作表「县」: 缺少工作表「县」"]
+
+
+def test_rotation_keys_round_trip_through_the_workbook(tmp_path: Path) -> None:
+    county = generate_county(2, seed=1)
+    core, member = county["communities"][0]["core_school"], county["communities"][0]["members"][0]
+    county["county"]["rotation_rules"] = {"eligible_years": 5, "share": 0.15, "across_communities": True,
+                                          "exemptions": [{"teacher": county["teachers"][0]["code"], "reason": "孕期"}]}
+    county["teachers"][0].update(school_since=2012, preferences=[member],
+                                 rotation=[{"school": member, "from": 2019, "to": 2022, "home": core},
+                                           {"school": member, "from": 2023, "to": 2024}])
+    path = tmp_path / "county.xlsx"
+    write_workbook(county, path)
+    assert load_workbook(path)["交流豁免"]["B2"].value == "孕期"
+    document, _ = read_workbook(path)
+    assert canonical(document) == canonical(county)
+    plain = generate_county(2, seed=1)
+    write_workbook(plain, path)
+    document, _ = read_workbook(path)
+    assert "rotation_rules" not in document["county"] and "targets" not in document["county"]
+
+
+def test_a_bad_rotation_cell_is_located(tmp_path: Path) -> None:
+    def edit(book: Workbook) -> None:
+        sheet = book["教师"]
+        column = next(c.column for c in sheet[1] if c.value == "交流经历")
+        sheet.cell(2, column).value = "DQ-MX 2019"
+
+    lines = error_lines(edited_template(tmp_path, edit))
+    assert any("工作表「教师」第 2 行「交流经历」列" in line and "DQ-MX:2021-2024:DQ-WK" in line for line in lines)

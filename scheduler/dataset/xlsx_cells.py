@@ -393,6 +393,28 @@ class Preferred(Items):
         return day_label(item["day"]) + times
 
 
+class RotationHistory(Items):
+    """A teacher's rotations (交流经历): `school:from-to[:home]` per item, school years as years."""
+
+    hint = "交流学校:开始学年-结束学年[:原学校]，多个用 ; 分隔，如 DQ-MX:2021-2024:DQ-WK"
+    example = "DQ-MX:2021-2024:DQ-WK"
+    _ITEM = re.compile(r"([A-Za-z0-9._-]+)\s*:\s*(\d{4})\s*[-–—~～至]\s*(\d{4})(?:\s*:\s*([A-Za-z0-9._-]+))?")
+
+    def item(self, text: str) -> dict[str, Any]:
+        match = self._ITEM.fullmatch(text)
+        if not match:
+            raise self.unreadable(text)
+        school, start, end, home = match.groups()
+        entry: dict[str, Any] = {"school": school, "from": int(start), "to": int(end)}
+        if home:
+            entry["home"] = home
+        return entry
+
+    def format(self, item: dict[str, Any]) -> str:
+        home = f":{item['home']}" if item.get("home") else ""
+        return f"{item['school']}:{item['from']}-{item['to']}{home}"
+
+
 class Members(Codes):
     """`auto` (every qualified teacher of the community), or a list of teacher codes."""
 

@@ -22,7 +22,7 @@ from scheduler.dataset import schema as s
 from scheduler.dataset.issues import Path
 from scheduler.dataset.xlsx_cells import (
     GRADES, WEEKDAY_LIST, Boolean, Choice, ClockTime, Code, Codec, Codes, Integer, IsoDate,
-    Members, Number, Preferred, Qualifications, Unavailable, Weekday,
+    Members, Number, Preferred, Qualifications, RotationHistory, Unavailable, Weekday,
 )
 
 
@@ -154,6 +154,34 @@ class Grouped(Placement):
     def location(self, column: Column) -> str:
         inner = "" if column.role == "group" else f"{self.child}[]."
         return f"{self.top}[].{inner}{column.key}"
+
+
+@dataclass(frozen=True)
+class CountyList(Placement):
+    """Rows of a list inside the county object (the rotation exemptions), one row each."""
+
+    path: tuple[str, ...]  # inside `county`, e.g. ("rotation_rules", "exemptions")
+    top: ClassVar[None] = None
+
+    def place(self, document: dict[str, Any], row: Row, previous: Path | None) -> tuple[Path, Path | None]:
+        if "county" not in document:
+            raise RowError(None, "请先在工作表「县」中填写本县")
+        holder = document["county"]
+        for key in self.path[:-1]:
+            holder = holder.setdefault(key, {})
+        items = holder.setdefault(self.path[-1], [])
+        items.append(row.item)
+        return ("county", *self.path, len(items) - 1), None
+
+    def rows(self, document: dict[str, Any]) -> Iterator[Row]:
+        holder: Any = document.get("county", {})
+        for key in self.path:
+            holder = holder.get(key) or {} if isinstance(holder, dict) else {}
+        for item in holder or []:
+            yield Row(item)
+
+    def location(self, column: Column) -> str:
+        return f"county.{'.'.join(self.path)}[].{column.key}"
 
 
 @dataclass(frozen=True)
@@ -322,7 +350,13 @@ SHEETS: tuple[Sheet, ...] = (
                "本县线上会议平台的链接模板，可用 {community}、{activity}、{key}；同步课堂或教研组自己填了会议链接时以其为准；"
                "不填则线上活动显示「线上（会议链接由学校提供）」"),
         Column("feeds.travel_events", "日历显示路程", BOOL, "「是」：教师日历在换校区前显示【路程】提醒（默认）"),
-    ), "本县基本信息，只填一行。"),
+        Column("targets.deep_share", "目标：融合型和共建型教共体占比", Number(), "如 0.8 表示 80%；不填为 0.8"),
+        Column("rotation_rules.eligible_years", "交流：同校任教满几年可交流", INT, "不填为 6"),
+        Column("rotation_rules.share", "交流：每年交流比例", Number(), "占符合条件教师的比例，如 0.1；不填为 0.1"),
+        Column("rotation_rules.backbone_share", "交流：骨干教师比例", Number(), "占交流教师的比例，如 0.2；不填为 0.2"),
+        Column("rotation_rules.term_years", "交流：每轮年限", INT, "不填为 3"),
+        Column("rotation_rules.across_communities", "交流：可到其他教共体", BOOL, "不填为「否」"),
+    ), "本县基本信息，只填一行。交流轮岗的豁免教师填在「交流豁免」表。"),
     Sheet("学期", TopList("terms"), s.Term, (
         _code("如 2026-1"),
         _name(),
@@ -403,7 +437,14 @@ SHEETS: tuple[Sheet, ...] = (
         Column("exchange", "交流教师", BOOL, "共建型教共体的交流/支教教师，可到成员学校上课"),
         Column("unavailable", "不可排课时间", Unavailable()),
         Column("max_days_per_week", "每周上课天数上限", INT, "可不填；如 4 表示每周最多 4 天有课"),
+        Column("school_since", "入校年份", INT, "到本校任教的年份，用于判断交流轮岗条件"),
+        Column("rotation", "交流经历", RotationHistory(), "学年按开始的年份记，结束学年不含"),
+        Column("preferences", "交流志愿学校", Codes(), "学校代码，按志愿先后，逗号分隔"),
     ), "每位教师一行。"),
+    Sheet("交流豁免", CountyList(("rotation_rules", "exemptions")), s.Exemption, (
+        Column("teacher", "教师", CODE, "教师代码"),
+        Column("reason", "原因", TEXT, "如 孕期、临近退休"),
+    ), "本年度不参加交流轮岗的教师及原因，每人一行。"),
     Sheet("班级", TopList("classes"), s.SchoolClass, (
         _code("如 DQ-MX-A-3-1"),
         _name(),
@@ -516,7 +557,8 @@ EXAMPLE: dict[str, Any] = {
         {"code": "T0001", "name": "王丽", "school": "DQ-WK", "campus": "DQ-WK-A",
          "subjects": [{"subject": "YS", "grades": [1, 2, 3, 4, 5, 6]}],
          "max_periods_per_week": 16, "backbone": True, "can_travel": True, "exchange": False,
-         "unavailable": [{"day": "wed", "periods": [5, 6, 7]}]},
+         "unavailable": [{"day": "wed", "periods": [5, 6, 7]}], "school_since": 2015,
+         "rotation": [{"school": "DQ-MX", "from": 2019, "to": 2022, "home": "DQ-WK"}], "preferences": ["DQ-MX"]},
         {"code": "T0102", "name": "李明", "school": "DQ-MX", "campus": "DQ-MX-A",
          "subjects": [{"subject": "YW", "grades": [3, 4]}, {"subject": "SX", "grades": [1, 2, 3]}],
          "max_periods_per_week": 14, "backbone": False, "can_travel": False, "exchange": False,
