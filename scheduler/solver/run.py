@@ -5,10 +5,11 @@ third of a short limit) and at most 40 s; small communities prove
 optimality in well under a second and leave the rest. The constructive
 timetable and its check take a few seconds.
 
-Feasibility first: when the constructive timetable leaves anything out, the
-lean model (hard rules only, every staffed period and meeting required, no
-objective) gets `LEAN_SHARE` of the time left and stops at its first
-solution. A complete timetable, constructed or lean, is the hint of the full
+Feasibility first: the lean model (hard rules only, every staffed period and
+meeting required, no objective) is searched first, with `LEAN_SHARE` of the
+time left, and stops at its first solution; after `LEAN_HEAD_START` the
+constructive timetable is built beside it, and a complete construction
+cancels it. A complete timetable, constructed or lean, is the hint of the full
 model, which then only optimises the soft goals over complete timetables.
 Only when the lean model is proven infeasible, or finds nothing in its share,
 does the full model run relaxed (periods may be left short, penalised), and
@@ -43,6 +44,7 @@ undecomposed problem.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -69,6 +71,7 @@ TRAVELLERS_SHARE = 0.1  # of the time left, at most, for the travelling teachers
 TRAVELLERS_MAX = 5.0  # seconds; a part of 50-80 classes' travellers proves optimal in one or two
 HINT_SHARE = 0.3  # of the time left, at most, for proving the constructed timetable and completing the hint
 LEAN_SHARE = 0.5  # of the time left, at most, for the lean model to find a complete timetable
+LEAN_HEAD_START = 1.0  # seconds the lean search runs alone before the construction starts beside it
 LEAN_MIN = 0.1  # seconds: the lean model's share is never less (a small limit still tries)
 REPAIR_AFTER = 0.25  # of the timetable's time, after which a timetable still short of periods re-staffs
 REPAIR_MIN_SECONDS = 2.0  # re-staffing is not worth starting with less time left
@@ -145,22 +148,26 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
 
     Stability is always judged against `published`; `seed` only guides the
     constructive start (the previous attempt's timetable when re-staffing).
+    With a seed the construction goes first (it keeps the seed's placements,
+    which a lean solution would not) and the lean model, hinted with it,
+    runs only when it is short; without one the lean search goes first.
     """
     problem = Problem(inst, staffing)
-    report.report("construct", force=True)
-    start = construct(problem, published_wish(seed, problem) if seed else None)
     offset = staffing.result.objective if staffing.result and staffing.result.objective is not None else 0.0
     staffed_unmet = sum(staffing.unmet.values())
-    lean: SearchResult | None = None
-    ready = report.elapsed()  # when `start` was known
-    if not _complete(problem, start) or problem.doubles:  # the construction knows nothing of doubles
-        lean_model = TimetableModel(problem, lean=True)
-        for var, value in lean_model.decisions(start):
-            lean_model.model.add_hint(var, value)
-        lean = run(lean_model.model, phase="lean", workers=workers, progress=report,
-                   time_limit=max(LEAN_MIN, (time_limit - report.elapsed()) * LEAN_SHARE))
-        if lean.found:
-            start, ready = lean_model.read(lean.solver), report.elapsed()
+    lean_time = max(LEAN_MIN, (time_limit - report.elapsed()) * LEAN_SHARE)
+    wish = published_wish(seed, problem) if seed else None
+    if wish is not None:  # stability first: construct from the published plan, the lean model only if short
+        report.report("construct", force=True)
+        start = construct(problem, wish)
+        ready, lean = report.elapsed(), None
+        if not _complete(problem, start) or problem.doubles:
+            hinted_lean = _Lean(problem, report, workers, lean_time, hint=start)
+            lean = hinted_lean.result()
+            if lean.found:
+                start, ready = hinted_lean.model.read(lean.solver), hinted_lean.found_at
+    else:
+        start, ready, lean = _lean_first(problem, report, workers, lean_time)
     model = TimetableModel(problem, published_wish(published, problem) if published else None)
     hint_time = max(1.0, (time_limit - report.elapsed()) * HINT_SHARE)
     hinted = model.hint(start, time_limit=hint_time)
@@ -195,6 +202,72 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
                      for t, h, a in built if h is not None or not result.found]
     placed = model.read(result.solver) if result.found else start
     return _Attempt(staffing, problem, model, result, start, placed, plans, constructed, lean)
+
+
+def _lean_first(problem: Problem, report: Progress, workers: int,
+                lean_time: float) -> tuple[Assignment, float, SearchResult | None]:
+    """The lean search first, the construction beside it after a head start: the start, when it was
+    known, and the lean search (None when a complete construction made it unneeded)."""
+    lean_search = _Lean(problem, report, workers, lean_time)
+    start: Assignment | None = None
+    ready = 0.0
+    if not lean_search.done(LEAN_HEAD_START):  # a lean search that needs more runs beside the construction
+        report.report("construct", force=True)
+        start = construct(problem, None)
+        ready = report.elapsed()
+        if _complete(problem, start) and not problem.doubles:  # the construction knows nothing of doubles
+            lean_search.cancel()
+    lean: SearchResult | None = lean_search.result()
+    assert lean is not None
+    if lean.found:
+        start, ready = lean_search.model.read(lean.solver), lean_search.found_at
+    elif lean.stop == "cancelled":
+        lean = None  # not needed: the construction was complete
+    if start is None:  # the lean search proved infeasible or found nothing at once: construct after all
+        start = construct(problem, None)
+        ready = report.elapsed()
+    return start, ready, lean
+
+
+class _Lean:
+    """The lean model (hard rules only, every period required), searched in a thread beside the construction.
+
+    It runs alone for `LEAN_HEAD_START` (a school's lean model is solved by
+    then, and no construction is needed); then, CP-SAT releasing the GIL, the
+    constructive timetable is built in Python beside it. When the
+    construction turns out complete the search is cancelled, otherwise its
+    first solution is the start.
+    """
+
+    def __init__(self, problem: Problem, report: Progress, workers: int, time_limit: float,
+                 hint: Assignment | None = None):
+        self.model = TimetableModel(problem, lean=True)
+        for var, value in self.model.decisions(hint) if hint is not None else ():
+            self.model.model.add_hint(var, value)
+        self._cancel = threading.Event()
+        self._result: SearchResult | None = None
+        self.found_at = 0.0
+
+        def work() -> None:
+            self._result = run(self.model.model, phase="lean", workers=workers, progress=report,
+                               time_limit=time_limit, cancel=self._cancel)
+            self.found_at = report.elapsed()
+
+        self._thread = threading.Thread(target=work, name="lean-timetable", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def done(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the search to end; whether it ended with a solution."""
+        self._thread.join(seconds)
+        return not self._thread.is_alive() and self._result is not None and self._result.found
+
+    def result(self) -> SearchResult:
+        self._thread.join()
+        assert self._result is not None
+        return self._result
 
 
 def _complete(problem: Problem, placed: Assignment) -> bool:

@@ -15,6 +15,7 @@ A search ends at the first of (`SearchResult.stop`):
 - `gave_up`: the caller's `give_up_after` check (a timetable still short of
   periods, so the caller re-staffs);
 - `infeasible`: proven to have no solution;
+- `cancelled`: the caller's `cancel` event (it found what it needed elsewhere);
 - `time_limit`: the time limit, now a ceiling rather than the usual duration.
 """
 
@@ -166,7 +167,8 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
 def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int, progress: Progress,
         watch: cp_model.LinearExprT = 0, offset: float = 0.0, linearization: int | None = None,
         lp_worker: bool = False, give_up_after: float | None = None, floor: float = 0.0,
-        stop: StopRules | None = None, fixed: bool = False) -> SearchResult:
+        stop: StopRules | None = None, fixed: bool = False,
+        cancel: threading.Event | None = None) -> SearchResult:
     """Solve `model` within `time_limit` seconds; `watch` is evaluated on every solution.
 
     `offset` is added to objectives and bounds in reports, for phases whose
@@ -183,7 +185,9 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     slows CP-SAT's local search. `stop` gives the gap and stall rules
     (module docstring); a model without objective stops at its first solution.
     `fixed` takes the model's (complete) hint as the solution: the fallback
-    when a search found nothing better in time.
+    when a search found nothing better in time. Setting `cancel` (from
+    another thread) ends the search (`stop` "cancelled"): the caller found
+    what it needed elsewhere.
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
@@ -205,14 +209,15 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
             stopped.set()
             recorder.end("gave_up")
 
-    def watch_stall() -> None:
+    def watch() -> None:
         while not done.wait(WATCH_EVERY):
-            if recorder.stalled(progress.elapsed()):
+            if cancel is not None and cancel.is_set():
+                recorder.end("cancelled")  # again until it ends: a stop before the search starts is lost
+            elif model.has_objective() and recorder.stalled(progress.elapsed()):
                 recorder.end("stall")
-                return
 
     timer = threading.Timer(give_up_after, check) if give_up_after is not None else None
-    watcher = threading.Thread(target=watch_stall, daemon=True) if model.has_objective() else None
+    watcher = threading.Thread(target=watch, daemon=True) if model.has_objective() or cancel else None
     started = time.monotonic()
     progress.report(phase, force=True)
     for thread in (timer, watcher):
