@@ -11,7 +11,7 @@ everywhere in plans.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -70,13 +70,27 @@ def _key(a: dict[str, Any]) -> tuple[str, str]:
     return a["kind"], a["code"]
 
 
+def _leftovers(activities: list[dict[str, Any]], wanted: Counter[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The activities whose signature is in `wanted`, as many of each as it counts."""
+    left, found = [], Counter(wanted)
+    for a in activities:
+        sig = _signature(a)
+        if found[sig] > 0:
+            found[sig] -= 1
+            left.append(a)
+    return left
+
+
 def diff_plans(old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> list[Change]:
     """Every change from `old` to `new`, in (day, start) order of where it ends up (or was)."""
+    old, new = list(old), list(new)
+    before_count, after_count = Counter(map(_signature, old)), Counter(map(_signature, new))
     before: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     after: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for a in old:
+    # Identical activities cancel out first, by signature; only the rest is matched one by one.
+    for a in _leftovers(old, before_count - after_count):
         before[_key(a)].append(a)
-    for a in new:
+    for a in _leftovers(new, after_count - before_count):
         after[_key(a)].append(a)
     changes: list[Change] = []
     for key in sorted(before.keys() | after.keys()):
@@ -118,5 +132,22 @@ def group_by(changes: list[Change], owner: Literal["class", "teacher"]) -> dict[
     return dict(sorted(groups.items()))
 
 
+def _signature(a: dict[str, Any]) -> tuple[Any, ...]:
+    remote = tuple(sorted((r["class"], r["campus"], r["start"], r["end"], r.get("assistant") or "")
+                          for r in a.get("remote", ())))
+    return a["kind"], a["code"], a["day"], a["start"], a["end"], a["campus"], tuple(a.get("teachers", ())), remote
+
+
 def count_changes(old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> int:
-    return len(diff_plans(old, new))
+    """`len(diff_plans(old, new))` without building the changes (for lists of versions).
+
+    Per kind and code, what is left after identical activities cancel pairs up
+    (a change or a move) and the surplus appears or goes: max(gone, came) changes.
+    """
+    before, after = Counter(map(_signature, old)), Counter(map(_signature, new))
+    gone, came = Counter(), Counter()
+    for sig, n in (before - after).items():
+        gone[sig[:2]] += n
+    for sig, n in (after - before).items():
+        came[sig[:2]] += n
+    return sum(max(gone[k], came[k]) for k in gone.keys() | came.keys())

@@ -114,32 +114,48 @@ def load_directory(session: Session, community: str) -> Directory | None:
         return None
     school_codes = community_schools(session, community)
     names = dict(session.execute(select(m.School.code, m.School.name).where(m.School.code.in_(school_codes))).all())
-    campus_rows = session.scalars(select(m.Campus).where(m.Campus.school_code.in_(school_codes))
-                                  .order_by(m.Campus.school_code, m.Campus.position)).all()
+    # Column selects, not ORM objects: no JSON `extra` to decode for hundreds of teachers per page.
+    campus_rows = session.execute(select(m.Campus.code, m.Campus.name, m.Campus.school_code, m.Campus.position,
+                                         m.Campus.bell_schedule_code, m.Campus.lat, m.Campus.lon)
+                                  .where(m.Campus.school_code.in_(school_codes))).all()
     order = {code: i for i, code in enumerate(school_codes)}
     campus_rows = sorted(campus_rows, key=lambda c: (order[c.school_code], c.position))
     campuses = {c.code: CampusInfo(c.code, c.name, c.school_code, c.bell_schedule_code) for c in campus_rows}
     bell_codes = {c.bell for c in campuses.values()}
     periods: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for p in session.scalars(select(m.Period).where(m.Period.bell_schedule_code.in_(bell_codes))
-                             .order_by(m.Period.bell_schedule_code, m.Period.n)):
-        periods[p.bell_schedule_code].append((p.n, p.start, p.end))
-    bells = {b.code: Bell(tuple(d for d in DAYS if d in b.days), tuple(periods[b.code]))
-             for b in session.scalars(select(m.BellSchedule).where(m.BellSchedule.code.in_(bell_codes)))}
-    classes = {c.code: ClassInfo(c.code, c.name, c.campus_code, c.grade)
-               for c in session.scalars(select(m.SchoolClass).where(m.SchoolClass.campus_code.in_(campuses))
-                                        .order_by(m.SchoolClass.grade, m.SchoolClass.code))}
-    teachers = {t.code: TeacherInfo(t.code, t.name, t.school_code, t.campus_code)
-                for t in session.scalars(select(m.Teacher).where(m.Teacher.school_code.in_(school_codes))
-                                         .order_by(m.Teacher.code))}
+    for code, n, start, end in session.execute(
+            select(m.Period.bell_schedule_code, m.Period.n, m.Period.start, m.Period.end)
+            .where(m.Period.bell_schedule_code.in_(bell_codes)).order_by(m.Period.bell_schedule_code, m.Period.n)):
+        periods[code].append((n, start, end))
+    bells = {code: Bell(tuple(d for d in DAYS if d in days), tuple(periods[code]))
+             for code, days in session.execute(select(m.BellSchedule.code, m.BellSchedule.days)
+                                               .where(m.BellSchedule.code.in_(bell_codes)))}
+    classes = {c.code: ClassInfo(c.code, c.name, c.campus_code, c.grade) for c in session.execute(
+        select(m.SchoolClass.code, m.SchoolClass.name, m.SchoolClass.campus_code, m.SchoolClass.grade)
+        .where(m.SchoolClass.campus_code.in_(campuses)).order_by(m.SchoolClass.grade, m.SchoolClass.code))}
+    teachers = {t.code: TeacherInfo(t.code, t.name, t.school_code, t.campus_code) for t in session.execute(
+        select(m.Teacher.code, m.Teacher.name, m.Teacher.school_code, m.Teacher.campus_code)
+        .where(m.Teacher.school_code.in_(school_codes)).order_by(m.Teacher.code))}
     subjects = dict(session.execute(select(m.Subject.code, m.Subject.name)).all())
     groups = dict(session.execute(select(m.ResearchGroup.code, m.ResearchGroup.name).where(
         m.ResearchGroup.community_code == community)).all())
-    given = [(t.from_campus_code, t.to_campus_code, t.minutes) for t in session.scalars(select(m.Travel).where(
-        m.Travel.from_campus_code.in_(campuses) | m.Travel.to_campus_code.in_(campuses)))]
+    given = [tuple(t) for t in session.execute(
+        select(m.Travel.from_campus_code, m.Travel.to_campus_code, m.Travel.minutes).where(
+            m.Travel.from_campus_code.in_(campuses) | m.Travel.to_campus_code.in_(campuses)))]
     points = {c.code: (c.lat, c.lon) for c in campus_rows if c.lat is not None and c.lon is not None}
     return Directory(community, row.name, row.model, {s: names.get(s, s) for s in school_codes}, campuses, bells,
                      classes, teachers, subjects, groups, TravelTimes(given, points))
+
+
+def stored_plan(plan: m.PlanVersion) -> dict[str, Any]:
+    """A version's activities and unmet demand as stored, for the grids.
+
+    They went through the typed plan module when stored; reading them through it
+    again (`plans.plan_document`) costs 0.1-0.3 s for a 150-class community,
+    more than a page may take, and the grids read only the spec's fields.
+    """
+    return {"community": plan.community_code, "term": plan.term_code, "version": plan.version,
+            "status": plan.status, "activities": plan.activities, "unmet": plan.unmet}
 
 
 @dataclass(frozen=True)
@@ -316,7 +332,9 @@ def class_grid(d: Directory, plan: dict[str, Any], class_code: str,
     """A class's week: its campus's bell periods down, its school days across."""
     info = d.classes[class_code]
     bell = d.bell_of(info.campus)
-    items = (by_class if by_class is not None else appearances(plan["activities"])[0]).get(class_code, [])
+    if by_class is None:  # one class: look only at the activities that name it
+        by_class = appearances(a for a in plan["activities"] if class_code in a.get("classes", ()))[0]
+    items = by_class.get(class_code, [])
     rows = _place_rows(_bell_rows(bell), items)
     grid = Grid("class", class_code, f"{info.name}（{d.place(info.campus)}）课表", d.community_name,
                 info.campus, bell.days, rows, unmet=_unmet_for(d, plan.get("unmet", ()), {class_code}),
@@ -341,7 +359,8 @@ def _travel_notes(d: Directory, items: list[Appearance]) -> dict[Appearance, str
                 minutes = d.travel.minutes(before.campus, after.campus)
                 gap = _minutes(after.start) - _minutes(before.end)
                 way = f"路程 {minutes} 分钟" if minutes is not None else "路程未知"
-                notes[after] = f"自{d.place(before.campus)}前来，{way}（间隔 {gap} 分钟）"
+                short = "，不够" if minutes is None or gap < minutes else ""
+                notes[after] = f"自{d.place(before.campus)}前来，{way}（间隔 {gap} 分钟{short}）"
     return notes
 
 
@@ -349,7 +368,10 @@ def teacher_grid(d: Directory, plan: dict[str, Any], teacher_code: str,
                  by_teacher: dict[str, list[Appearance]] | None = None) -> Grid:
     """A teacher's week across campuses: the home bell's periods plus every other slot, in clock order."""
     info = d.teachers[teacher_code]
-    items = (by_teacher if by_teacher is not None else appearances(plan["activities"])[1]).get(teacher_code, [])
+    if by_teacher is None:  # one teacher: look only at the activities that name them
+        by_teacher = appearances(a for a in plan["activities"] if teacher_code in a.get("teachers", ()) or any(
+            r.get("assistant") == teacher_code for r in a.get("remote", ())))[1]
+    items = by_teacher.get(teacher_code, [])
     bell = d.bell_of(info.campus)
     days = tuple(day for day in DAYS if day in bell.days or any(i.day == day for i in items))
     rows = _place_rows(_bell_rows(bell), items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from scheduler.plan_diff import diff_plans, group_by
+from scheduler.plan_diff import count_changes, diff_plans, group_by
 
 
 def lesson(code: str, day: str, start: str, teacher: str = "T1", campus: str = "A") -> dict[str, Any]:
@@ -51,3 +51,11 @@ def test_coteaching_remote_side_changes_are_seen() -> None:
     (change,) = diff_plans([co], [other])
     assert change.kind == "changed" and change.teachers == {"T1", "T5", "T6"}
     assert set(group_by([change], "class")) == {"C1", "C9"}
+
+
+def test_the_quick_count_agrees_with_the_diff() -> None:
+    new = copy.deepcopy(BASE[:2]) + [lesson("C3.YY", "fri", "13:00", "T3"), lesson("C1.YW", "fri", "08:00")]
+    new[0].update(day="thu")
+    new[1]["teachers"] = ["T7"]
+    for old, plan in ((BASE, new), (new, BASE), (BASE, BASE), ([], BASE)):
+        assert count_changes(old, plan) == len(diff_plans(old, plan))

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from calendars.config import FeedConfig
 from calendars.tokens import community_addresses
 from scheduler import models as m
-from scheduler.plans import PlanNotFound, find_version, plan_document, published_version
+from scheduler.plans import PlanNotFound, find_version, published_version
 from scheduler.printing.timetables import cell_text, timetable_pdf
 from scheduler.timetable import (Directory, Grid, appearances, campus_class_grids, class_grid, load_directory,
-                                 teacher_grid)
+                                 stored_plan, teacher_grid)
 
 
 @dataclass
@@ -64,7 +64,7 @@ def load_printable(session: Session, community: str, term: str, version: int | N
             raise LookupError(str(exc)) from None
     pages = {(a.kind, a.code): a.page(public_url)
              for a in community_addresses(session, community, FeedConfig.from_env())}
-    return Printable(directory, term, stored_term.name, plan_document(plan), pages)
+    return Printable(directory, term, stored_term.name, stored_plan(plan), pages)
 
 
 def _pdf(p: Printable, grids: list[Grid], title: str) -> bytes:

@@ -81,6 +81,19 @@ def shown_version(session: Session, community: str, term: str, version: int | No
         return None
 
 
+def shown_label(session: Session, community: str, term: str) -> tuple[int, str] | None:
+    """(version, status) of what a grid shows by default, without loading the plan itself."""
+    published = session.execute(select(m.PlanVersion.version, m.PlanVersion.status).join(
+        m.PublishedPlan, m.PublishedPlan.plan_version_id == m.PlanVersion.id).where(
+        m.PublishedPlan.community_code == community, m.PublishedPlan.term_code == term)).first()
+    if published is not None:
+        return published.version, published.status
+    latest = session.execute(select(m.PlanVersion.version, m.PlanVersion.status).where(
+        m.PlanVersion.community_code == community, m.PlanVersion.term_code == term)
+        .order_by(m.PlanVersion.version.desc()).limit(1)).first()
+    return (latest.version, latest.status) if latest is not None else None
+
+
 def unmet_periods(plan: m.PlanVersion) -> int:
     return sum(int(u.get("periods", 0)) for u in plan.unmet)
 

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from scheduler import models as m
 from scheduler.db import transaction
-from scheduler.plans import plan_document
-from scheduler.timetable import Directory, campus_table, class_grid, load_directory, teacher_grid
+from scheduler.timetable import Directory, campus_table, class_grid, load_directory, stored_plan, teacher_grid
 from tasks.models import STATE_LABELS
 from tasks.jobs import recent_jobs
 from tongpan.web.dashboard.auth import AdminDep
-from tongpan.web.dashboard.common import community_or_404, engine, render, shown_version, term_or_404, terms
+from tongpan.web.dashboard.common import (community_or_404, engine, render, shown_label, shown_version, term_or_404,
+                                          terms)
 
 router = APIRouter()
 Version = Annotated[int | None, Query(description="Plan version; default the published one, else the latest.")]
@@ -36,8 +36,7 @@ def community_page(request: Request, code: str, admin: AdminDep) -> HTMLResponse
         directory = load_directory(session, code)
         assert directory is not None
         term_list = terms(session)
-        shown = {t.code: shown_version(session, code, t.code, None) for t in term_list}
-        versions = {t: (p.version, p.status) if p else None for t, p in shown.items()}
+        versions = {t.code: shown_label(session, code, t.code) for t in term_list}
         jobs = recent_jobs(session, communities=[code], limit=5)
         classes_by_campus: dict[str, list[Any]] = defaultdict(list)
         for c in directory.classes.values():
@@ -60,7 +59,7 @@ def _context(request: Request, admin: Any, code: str, term_code: str, version: i
         plan = shown_version(session, code, term_code, version)
         if plan is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"教共体 {code} 学期 {term_code} 还没有排课方案，请先生成")
-        document = plan_document(plan)
+        document = stored_plan(plan)
     return {"d": directory, "term": term, "plan": document, "version": document["version"]}
 
 

@@ -14,7 +14,7 @@ from scheduler import models as m
 from scheduler.check import check_plan
 from scheduler.dataset.store import load_dataset_whole
 from scheduler.db import transaction
-from scheduler.plan_diff import CHANGE_LABELS, Change, Side, diff_plans, group_by
+from scheduler.plan_diff import CHANGE_LABELS, Change, Side, count_changes, diff_plans, group_by
 from scheduler.plans import PlanNotFound, find_version, plan_document, published_version
 from scheduler.school_calendar import CalendarError
 from scheduler.timetable import DAY_NAMES, Directory, load_directory
@@ -66,7 +66,7 @@ def versions_page(request: Request, code: str, term: str, admin: AdminDep) -> HT
         rows = [VersionRow(p.version, p.status, p.created_at, _triggered_by(jobs, p), p.stats.get("objective"),
                            gap(p.stats), unmet_periods(p),
                            None if published is None or p.id == published.id
-                           else len(diff_plans(published.activities, p.activities)),
+                           else count_changes(published.activities, p.activities),
                            _check_label(p), p.message) for p in plans]
         return render(request, "versions.html", admin, title=f"{community.name} 方案版本", community=community,
                       term=stored_term, rows=rows, published=published.version if published else None,
