@@ -173,6 +173,7 @@ class Appearance:
     classes: tuple[str, ...]  # the activity's classes, lead first
     teachers: tuple[str, ...]  # the teachers in this side: the lesson's, the lead, the assistant, the members
     lead_campus: str | None = None  # for a remote side: where the lead teaches
+    double: str | None = None  # first or second period of a double (连堂)
 
 
 def appearances(activities: Iterable[dict[str, Any]]) -> tuple[dict[str, list[Appearance]], dict[str, list[Appearance]]]:
@@ -181,7 +182,8 @@ def appearances(activities: Iterable[dict[str, Any]]) -> tuple[dict[str, list[Ap
     by_teacher: dict[str, list[Appearance]] = defaultdict(list)
     for a in activities:
         kind, classes = a["kind"], tuple(a.get("classes", ()))
-        base = dict(kind=kind, code=a["code"], subject=a.get("subject", ""), day=a["day"], classes=classes)
+        base = dict(kind=kind, code=a["code"], subject=a.get("subject", ""), day=a["day"], classes=classes,
+                    double=a.get("double"))
         if kind == "lesson":
             side = Appearance(**base, start=a["start"], end=a["end"], campus=a["campus"], role="任课",
                               teachers=tuple(a.get("teachers", ())))
@@ -232,7 +234,7 @@ class Cell:
     item: Appearance
     title: str  # subject short name, or the research group
     detail: str  # teacher(s), or the classes joined, and the campus when it is not the home one
-    mark: str  # "", 同步课堂·主讲, 同步课堂·远程, 同步课堂·助教, 联合教研
+    mark: str  # "", 连堂, 同步课堂·主讲, 同步课堂·远程, 同步课堂·助教 (·连堂), 联合教研
     travel: str = ""  # 自 X 前来，路程 N 分钟（间隔 M 分钟）
 
 
@@ -263,9 +265,10 @@ def _minutes(hhmm: str) -> int:
 
 
 def _mark(item: Appearance) -> str:
+    double = "连堂" if item.double else ""
     if item.kind == "coteach":
-        return f"同步课堂·{item.role}"
-    return "联合教研" if item.kind == "research" else ""
+        return "·".join(filter(None, (f"同步课堂·{item.role}", double)))
+    return "联合教研" if item.kind == "research" else double
 
 
 def _title(d: Directory, item: Appearance) -> str:

@@ -105,3 +105,29 @@ def test_a_double_is_one_feed_event_of_its_span(engine: Any) -> None:
             assert e.decoded("DTSTART").strftime("%H:%M") == first["start"]
             assert e.decoded("DTEND").strftime("%H:%M") == second["end"]
         assert len({e.decoded("DTSTART").date() for e in mondays}) == len(mondays)  # one event a Monday
+
+
+def test_grid_marks_both_periods_of_a_double(tmp_path: Any) -> None:
+    """The class grid (and so its PDF and workbook) shows 连堂 on each period of the double."""
+    from feeds_support import COMMUNITY, LEAD_CLASS, TERM, People, _lesson, load
+
+    from scheduler.db import make_engine, transaction, upgrade
+    from scheduler.plan_document import read_plan
+    from scheduler.plans import store_plan, stored_document
+    from scheduler.timetable import class_grid, load_directory
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'grid.db'}")
+    upgrade(eng)
+    load(eng)
+    first = {**_lesson(LEAD_CLASS, "DQ-S001-A", "YW", "mon", 1, People.yw), "double": "first"}
+    second = {**_lesson(LEAD_CLASS, "DQ-S001-A", "YW", "mon", 2, People.yw), "double": "second"}
+    single = _lesson(LEAD_CLASS, "DQ-S001-A", "YW", "tue", 1, People.yw)
+    with transaction(eng) as session:
+        plan = stored_document(store_plan(session, COMMUNITY, TERM, read_plan(
+            {"activities": [first, second, single]}))).to_json()
+        directory = load_directory(session, COMMUNITY)
+    eng.dispose()
+    assert directory is not None
+    grid = class_grid(directory, plan, LEAD_CLASS)
+    assert [c.mark for c in grid.at("mon", 0)] == ["连堂"] and [c.mark for c in grid.at("mon", 1)] == ["连堂"]
+    assert [c.mark for c in grid.at("tue", 0)] == [""]
