@@ -233,3 +233,33 @@ def test_each_date_counts_the_plan_published_for_it(engine, tmp_path) -> None:  
     assert len(occurrences) == expected
     assert [o.date for o in occurrences] == sorted(o.date for o in occurrences)
     assert not any(o.activity["code"] == "CT-YS2" and o.date < date(2026, 11, 2) for o in occurrences)
+
+
+def test_a_community_without_an_onsite_group_is_told_so() -> None:
+    doc = county()
+    doc["research_groups"] = [{"code": "RG1", "name": "语文教研", "community": "C1", "subject": "YW",
+                               "mode": "online", "minutes": 80}]
+    report = build_report(report_input(dataset(doc), {"C1": []}))
+    assert "本教共体没有面对面（线下）教研组" in target(report, "onsite_research", "B").advice
+    assert "没有网络" not in target(report, "online_research", "B").advice
+    assert "本教共体没有网络（线上）教研组" in target(report, "online_research", "F").advice
+
+
+def test_a_school_year_report_counts_both_terms_against_the_full_targets() -> None:
+    from scheduler.report.model import PlanInput, ReportInput
+
+    doc = county()
+    doc["terms"].append({"code": "2026-2", "name": "2026学年第二学期", "start": "2027-02-22", "end": "2027-06-30",
+                         "statutory_overrides": {"holidays": ["2027-04-05"], "workdays": []}})
+    ds = dataset(doc)
+    acts = [coteach("CT-YS", "YS", "tue", 3, ("A-A-3-1", "A-A", "TA1"), [("B-A-3-1", "B-A", "TB1")])]
+    plans, all_days = [], {}
+    for term in (TERM, "2026-2"):
+        all_days[term] = days(ds, term)
+        plans.append(PlanInput("C1", term, acts, [], dated_activities(acts, all_days[term])))
+    report = build_report(ReportInput(ds, "2026学年", (TERM, "2026-2"), all_days, plans, 2026))
+    lessons = target(report, "coteach_lessons", "B")
+    assert lessons.target == 20
+    assert lessons.value == weekday_count(ds, "tue") + weekday_count(ds, "tue", "2026-2")
+    assert target(report, "online_research", "B").target == 8
+    assert report.missing_plans == [("C2", TERM), ("C2", "2026-2")]

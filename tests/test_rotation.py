@@ -140,3 +140,18 @@ def test_a_fused_school_sends_from_its_main_campus_to_its_other_campuses() -> No
     p = propose(dataset(doc), YEAR, {}, time_limit=5)
     assert [m.destination.campus for m in p.moves] == ["A-B"]
     assert "成员校区任教" in next(n.reason for n in p.non_choices if n.teacher == "TRB")
+
+
+def test_across_communities_only_where_the_county_allows_and_only_for_a_shortage() -> None:
+    doc = core_with(10)
+    for t in doc["teachers"]:
+        if t["code"].startswith("TX"):
+            t["subjects"] = [{"subject": "YW", "grades": [7, 8, 9]}]  # nothing to teach at B or C
+    doc["classes"].append({"code": "F-A-8-1", "name": "八(1)班", "campus": "F-A", "grade": 8})
+    doc["county"]["rotation_rules"] = {"backbone_share": 0}
+    shortage = {("F-A", "YW", 8): 4}
+    assert moves(propose(dataset(doc), YEAR, shortage, time_limit=5)) == []
+    doc["county"]["rotation_rules"]["across_communities"] = True
+    p = propose(dataset(doc), YEAR, shortage, time_limit=5)
+    (move,) = p.moves
+    assert move.destination.school == "F" and move.covers == (("YW", 8, 4),)

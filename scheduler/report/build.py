@@ -39,7 +39,7 @@ KEY_ORDER = {key: i for i, key in enumerate(
 
 def _pair_targets(community: Community, unit: Unit, cot: CoteachRow, res: ResearchRow, terms: int,
                   weeks: int, short_subjects: list[str], subject_names: dict[str, str],
-                  published: bool) -> list[Target]:
+                  published: bool, modes: set[str]) -> list[Target]:
     goals = community.targets
     values = {"coteach_subjects": len(cot.subjects), "coteach_lessons": cot.lessons,
               "online_research": res.online, "onsite_research": res.onsite}
@@ -55,7 +55,12 @@ def _pair_targets(community: Community, unit: Unit, cot: CoteachRow, res: Resear
             elif key == "coteach_lessons":
                 advice = lessons_advice(short, weeks)
             else:
-                advice = research_advice(short, weeks, onsite=key == "onsite_research")
+                onsite = key == "onsite_research"
+                advice = research_advice(short, weeks, onsite=onsite)
+                if ("onsite" if onsite else "online") not in modes:
+                    kind = "面对面（线下）" if onsite else "网络（线上）"
+                    advice = (f"本教共体没有{kind}教研组：请在「联合教研」中新增形式为"
+                              f"「{'线下' if onsite else '线上'}」的教研组；" + advice)
             if not published:
                 advice = "本期尚未发布排课方案，请先排课并发布；" + advice
         label, unit_name = PAIR_LABELS[key]
@@ -125,6 +130,9 @@ def _build(inp: ReportInput, today: date | None) -> Report:
     travel = TravelTimes.of(ds)
     subject_names = {s.code: s.name for s in ds.subjects}
     pair_targets: list[Target] = []
+    modes: dict[str, set[str]] = defaultdict(set)
+    for group in ds.research_groups:
+        modes[group.community].add(group.mode)
     for community in ds.communities:
         mine = plans.get(community.code, [])
         report.missing_plans += [(community.code, term) for term in inp.terms
@@ -145,7 +153,8 @@ def _build(inp: ReportInput, today: date | None) -> Report:
                             key=lambda s: -sum(n for (campus, x, _), n in short.items()
                                                if x == s and campus in unit.campuses))
             pair_targets += _pair_targets(community, unit, c_row, r_row, len(inp.terms), inp.weeks, ranked,
-                                          subject_names, published=len(mine) == len(inp.terms))
+                                          subject_names, published=len(mine) == len(inp.terms),
+                                          modes=modes.get(community.code, set()))
     report.travel.sort(key=lambda r: (-r.minutes, -r.minutes_per_week, r.teacher, r.term))
     report.coverage = coverage_rows(ds)
     report.rotation = rotation_rows(ds, inp.school_year)
