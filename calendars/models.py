@@ -9,10 +9,10 @@ publication, and the state is only ever read and written whole, with its feed.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
-from sqlalchemy import Date, DateTime, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, String, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from scheduler.models import CODE, Base
 
@@ -52,3 +52,48 @@ class Feed(Base):
     state: Mapped[bytes] = mapped_column(LargeBinary)
     body_gzip: Mapped[bytes] = mapped_column(LargeBinary)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FeedChange(Base):
+    """One row per transaction that changed a feed's bytes or address: what web processes poll.
+
+    A web process keeps feeds in memory and asks for the newest id about once
+    a second; a new one means some feed changed, and the cache is dropped.
+    Rows are only ever inserted (no row lock shared by concurrent publishers)
+    and the nightly refresh prunes old ones.
+    """
+
+    __tablename__ = "feed_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+_SERVED = ("token_hash", "etag", "generation")  # what a cached feed's answer depends on
+_LOCAL = [0]  # feed changes committed by this process, so its own cache need not wait for the poll
+
+
+def local_changes() -> int:
+    return _LOCAL[0]
+
+
+@event.listens_for(Session, "before_flush")
+def _record_feed_change(session: Session, _context: object, _instances: object) -> None:
+    """Note, in the same transaction, any flush that changes what a feed request answers."""
+    changed = any(isinstance(obj, Feed) for obj in session.deleted) or any(
+        isinstance(obj, Feed) and (obj in session.new or any(
+            inspect(obj).attrs[name].history.has_changes() for name in _SERVED))
+        for obj in (*session.new, *session.dirty))
+    if changed and not session.info.get("feed_change_noted"):
+        session.info["feed_change_noted"] = True
+        session.add(FeedChange(changed_at=datetime.now(timezone.utc)))
+        event.listen(session, "after_commit", _committed, once=True)
+
+
+def _committed(session: Session) -> None:
+    session.info.pop("feed_change_noted", None)
+    _LOCAL[0] += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop("feed_change_noted", None)

@@ -19,11 +19,11 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from calendars.config import FeedConfig
-from calendars.models import KIND_NAMES, Feed
+from calendars.models import KIND_NAMES, Feed, FeedChange
 from calendars.occurrences import Directory, FeedKey, Occurrence, dated_occurrences, weekly_events
 from calendars.render import RenderError, calendar_head
 from calendars.state import FeedState
@@ -147,6 +147,10 @@ def refresh_feeds(session: Session, *, now: datetime | None = None, config: Feed
             if (dropped or feed.window_start != start) and _store(feed, state, tzid, now, today, config)[0]:
                 changed += 1
         session.flush()
+    # Web processes only compare the newest id: keep it, forget the rest.
+    newest = session.scalar(select(func.max(FeedChange.id)))
+    if newest is not None:
+        session.execute(delete(FeedChange).where(FeedChange.id < newest))
     return changed
 
 

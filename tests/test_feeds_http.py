@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 from collections.abc import Iterator
+from typing import Any
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from calendars.tokens import community_addresses, reissue
 from feeds_support import BEFORE_TERM, COMMUNITY, CONFIG, People, base_plan, load, store_and_publish, stored_feeds
 from scheduler.db import transaction
 from tongpan.settings import Settings
 from tongpan.web.app import create_app
+from tongpan.web.fastpath import FeedCache
 from tongpan.web.feeds import RedactTokens
 
 PUBLIC = "https://rili.example.cn"
@@ -87,22 +90,30 @@ def test_head_and_gzip(client: TestClient, engine: Engine) -> None:
     assert len(compressed) < len(body) and gzip.decompress(compressed) == body
 
 
-def test_unknown_and_revoked_tokens_are_plain_404s(client: TestClient, engine: Engine) -> None:
-    never = client.get("/no/such/path")
+def _same(response: Any) -> tuple[int, bytes, list[tuple[str, str]]]:
+    return response.status_code, response.content, sorted(response.headers.items())
+
+
+def test_every_miss_is_one_chinese_404_page(client: TestClient, engine: Engine) -> None:
+    never = client.get("/feeds/no/such/path")
+    assert never.status_code == 404 and "找不到这个日历" in never.text
+    assert never.headers["content-type"] == "text/html; charset=utf-8"
     old_path = _path(engine, People.yw)
-    assert client.get(old_path).status_code == 200
+    old_page = old_path.replace("/feeds/", "/s/").removesuffix(".ics")
+    assert client.get(old_path).status_code == 200 and client.get(old_page).status_code == 200  # now cached
     with transaction(engine) as session:
         new = reissue(session, "teacher", People.yw, CONFIG)
     assert new is not None
-    for path in (old_path, "/feeds/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics", "/feeds/short.ics",
-                 "/feeds/" + "é" * 32 + ".ics", old_path.replace("/feeds/", "/s/").removesuffix(".ics")):
-        for method in ("GET", "HEAD") if path.startswith("/feeds/") else ("GET",):
-            response = client.request(method, path)
-            assert response.status_code == 404, (method, path)
-            if method == "GET":
-                assert response.content == never.content and response.headers["content-type"] == never.headers[
-                    "content-type"]
+    unknown, malformed = "A" * 32, "short"
+    for prefix, suffix in (("/feeds/", ".ics"), ("/s/", "")):
+        for token in (unknown, malformed, "é" * 32):
+            assert _same(client.get(f"{prefix}{token}{suffix}")) == _same(never), (prefix, token)
+    for path in (old_path, old_page):  # revoked: the same bytes and headers, at once
+        assert _same(client.get(path)) == _same(never), path
+    head = client.head(old_path)
+    assert head.status_code == 404 and head.content == b""
     assert client.get(new.https(PUBLIC).removeprefix(PUBLIC)).status_code == 200
+    assert client.get(new.page(PUBLIC).removeprefix(PUBLIC)).status_code == 200
 
 
 def test_subscribe_page_and_health(client: TestClient, engine: Engine) -> None:
@@ -122,3 +133,24 @@ def test_access_log_never_shows_a_token() -> None:
                                 200), None)
     assert RedactTokens().filter(record)
     assert "SECRET" not in record.getMessage() and "/feeds/***" in record.getMessage()
+
+
+def test_the_cache_serves_from_memory_until_a_feed_changes_anywhere(client: TestClient, engine: Engine) -> None:
+    """Another process's publication is seen through feed_change within the poll interval; the byte budget
+    holds."""
+    digest = hashlib.sha256(_path(engine, People.yw).removeprefix("/feeds/").removesuffix(".ics").encode()).hexdigest()
+    app_engine = client.app.state.engine  # type: ignore[attr-defined]
+    slow = FeedCache(app_engine, budget=10_000_000, check_every=3600)
+    eager = FeedCache(app_engine, budget=10_000_000, check_every=0)
+    first = slow.get(digest)
+    assert first is not None and eager.get(digest) is not None
+    with engine.begin() as connection:  # what another process's publication leaves behind, without this ORM
+        connection.execute(text("UPDATE feed SET etag = 'changed' WHERE token_hash = :d"), {"d": digest})
+        connection.execute(text("INSERT INTO feed_change (changed_at) VALUES (CURRENT_TIMESTAMP)"))
+    assert slow.get(digest) is first  # from memory, not read again
+    assert eager.get(digest).etag == "changed"  # type: ignore[union-attr]
+    small = FeedCache(app_engine, budget=first.size + 10, check_every=3600)
+    for code in (People.yw, People.sx, People.lead):
+        path = _path(engine, code).removeprefix("/feeds/").removesuffix(".ics")
+        assert small.get(hashlib.sha256(path.encode()).hexdigest()) is not None
+        assert small.used <= small.budget and len(small.entries) <= 1

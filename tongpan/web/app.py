@@ -6,19 +6,37 @@ import gc
 
 from fastapi import FastAPI
 from sqlalchemy import text
+from starlette.types import Receive, Scope, Send
 
 from scheduler.db import make_engine
 from tongpan.settings import Settings
-from tongpan.web import api, covers_api, dashboard, feeds, limits
+from tongpan.web import api, covers_api, dashboard, fastpath, feeds, limits
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class TongpanApp(FastAPI):
+    """FastAPI behind the feed fast path: `/feeds/` requests never enter FastAPI's routing or middleware."""
+
+    fast: fastpath.FeedFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.fast is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.fast(scope, receive, send)
+
+    async def routed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The FastAPI application itself, for whatever the fast path does not answer."""
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> TongpanApp:
     settings = settings or Settings.from_env()
     # No app-wide schema: the admin API publishes its own at /api/openapi.json (what /docs shows).
-    app = FastAPI(title="tongpan 同盘", docs_url=None, redoc_url=None, openapi_url=None,
-                  max_body_size=limits.max_body_size())
+    app = TongpanApp(title="tongpan 同盘", docs_url=None, redoc_url=None, openapi_url=None,
+                     max_body_size=limits.max_body_size())
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
+    app.fast = fastpath.wrap(app.routed, app.state.engine)
     limits.install(app)
     app.include_router(feeds.router)
     feeds.redact_access_log()
