@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,10 @@ from scheduler.dataset.store import ListChange, apply, preview
 from scheduler.dataset.validate import parse
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+MAX_JSON_BYTES = 100 * 1024 * 1024  # a 40-community county is about 5 MB
+MAX_DEPTH = 32  # the format nests 6 deep; unknown keys may add some
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
 IMPORT_LOCK = "tongpan.dataset.import"
 IMPORT_WAIT_SECONDS = 120.0
 WAITING_MESSAGE = "另一个导入正在进行，等待中…"
@@ -28,6 +33,20 @@ class ImportResult:
     dry_run: bool
 
 
+def nesting_problem(text: str) -> str | None:
+    """Why a JSON text nests too deep to parse (in Chinese), or None; found without parsing it.
+
+    Python's parser recurses per level, and a deep enough document ends in a
+    RecursionError instead of a located error.
+    """
+    depth = 0
+    for match in _BRACKET.finditer(_STRING.sub('""', text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            return f"JSON 嵌套超过 {MAX_DEPTH} 层，不是 tongpan-dataset/1 文件"
+    return None
+
+
 def read_source(path: Path) -> tuple[Any, Locator]:
     """The document in a file and how to name a place in it; DatasetInvalid if unreadable."""
     source = str(path)
@@ -37,8 +56,16 @@ def read_source(path: Path) -> tuple[Any, Locator]:
         from scheduler.dataset.xlsx import read_workbook
 
         return read_workbook(path)
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise DatasetInvalid(source, [DatasetIssue((), (
+            f"文件大小 {size / 1024 / 1024:.1f} MB，超过上限 {MAX_JSON_BYTES // 1024 // 1024} MB"))])
     try:
-        return json.loads(path.read_text(encoding="utf-8")), json_path
+        text = path.read_text(encoding="utf-8")
+        too_deep = nesting_problem(text)
+        if too_deep is not None:
+            raise DatasetInvalid(source, [DatasetIssue((), too_deep)])
+        return json.loads(text), json_path
     except UnicodeDecodeError:
         raise DatasetInvalid(source, [DatasetIssue((), "文件不是 UTF-8 编码的 JSON")]) from None
     except json.JSONDecodeError as exc:

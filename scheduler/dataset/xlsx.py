@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from scheduler.dataset.issues import DatasetInvalid, DatasetIssue, from_validation_error
 from scheduler.dataset.issues import Path as JsonPath
 from scheduler.dataset.schema import FORMAT, Dataset
+from scheduler.dataset.xlsx_bounds import MAX_COLUMNS, MAX_ROWS, size_problem, valued_cells_only
 from scheduler.dataset.xlsx_cells import CellError, CellValue
 from scheduler.dataset.xlsx_layout import (
     EXAMPLE, GENERAL_NOTES, NOTES_TITLE, SHEETS, TEMPLATE_NOTE, Column, Row, RowError, Sheet,
@@ -91,14 +92,18 @@ def read_workbook(path: Path) -> tuple[dict[str, Any], WorkbookLocator]:
     the document; reference and consistency checks are left to `parse`.
     """
     source = str(path)
+    too_large = size_problem(path)
+    if too_large is not None:
+        raise DatasetInvalid(source, [DatasetIssue((), f"工作簿过大：{too_large}")])
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError):
         raise DatasetInvalid(source, [DatasetIssue((), "不是有效的 Excel 工作簿（.xlsx）")]) from None
     reader = _Reader()
     try:
-        for sheet in SHEETS:
-            reader.read(sheet, book[sheet.title] if sheet.title in book.sheetnames else None)
+        with valued_cells_only():
+            for sheet in SHEETS:
+                reader.read(sheet, book[sheet.title] if sheet.title in book.sheetnames else None)
     finally:
         book.close()
     for sheet in SHEETS:
@@ -179,10 +184,20 @@ class _Reader:
             if top is not None and Dataset.model_fields[top].is_required():
                 self._issue(Place(sheet.title), (top,), f"缺少工作表「{sheet.title}」")
             return
-        rows = ws.iter_rows(values_only=True)
-        headers = self._headers(sheet, next(rows, ()))
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # a wrong <dimension> tag must not cut the sheet short
+        header = next(ws.iter_rows(max_row=1, values_only=True), ())
+        if sum(value is not None for value in header) > MAX_COLUMNS:
+            self._issue(Place(sheet.title, 1), (sheet.title, 1), f"列数超过上限 {MAX_COLUMNS}")
+            return
+        headers = self._headers(sheet, header)
+        last = max((h.index for h in headers.values()), default=0) + 1
         previous: JsonPath | None = None
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(ws.iter_rows(min_row=2, max_col=last, values_only=True), start=2):
+            if number > MAX_ROWS:
+                self._issue(Place(sheet.title, number), (sheet.title, number),
+                            f"行数超过上限 {MAX_ROWS}（含带格式的空行）：请删除多余的行")
+                return
             cells = [(h, _clean(values[h.index]) if h.index < len(values) else None) for h in headers.values()]
             if any(value is not None for _, value in cells):
                 previous = self._row(sheet, headers, number, cells, previous)
