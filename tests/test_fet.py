@@ -188,3 +188,22 @@ def test_round_trip_through_solve_export_and_fet_cl(tmp_path: Path) -> None:
     for carried in ("ConstraintStudentsSetNotAvailableTimes", "ConstraintMinDaysBetweenActivities",
                     "ConstraintActivityPreferredTimeSlots", "ConstraintTeacherMaxDaysPerWeek"):
         assert f"<{carried}>" in exported.read_text(encoding="utf-8"), carried
+
+
+def test_a_break_too_long_for_a_double_is_a_break_hour_in_fet(tmp_path: Path) -> None:
+    """FET doubles any two consecutive hours, so the lunch break is written as an hour of its own."""
+    ds, _ = parse(read_fet(SMALL).dataset, "fet")
+    exported = tmp_path / "problem.fet"
+    exported.write_bytes(write_fet(ds, "FET-C"))
+    assert "<Name>休息 10:45-13:30</Name>" in exported.read_text(encoding="utf-8")
+    again = read_fet(exported).dataset["bell_schedules"][0]["periods"]
+    original = read_fet(SMALL).dataset["bell_schedules"][0]["periods"]
+    assert [(p["start"], p["end"]) for p in again] == [(p["start"], p["end"]) for p in original]
+
+
+def test_hours_named_by_start_time_last_until_the_next_one(tmp_path: Path) -> None:
+    starts = {"1 08:00-08:45": "08:00", "2 08:55-09:40": "09:35", "3 10:00-10:45": "11:10", "午休": "12:35",
+              "4 13:30-14:15": "14:00"}
+    ds = read_fet(small_with(tmp_path, starts)).dataset
+    periods = [(p["start"], p["end"]) for p in ds["bell_schedules"][0]["periods"]]
+    assert periods == [("08:00", "09:30"), ("09:35", "11:05"), ("11:10", "12:30"), ("14:00", "15:30")]

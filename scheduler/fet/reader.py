@@ -34,6 +34,7 @@ from scheduler.fet.names import clock_span, weekday
 DEFAULT_START = 8 * 60  # clock times for hours whose names give none
 DEFAULT_LENGTH = 45
 DEFAULT_BREAK = 10
+SHORT_BREAK = 5  # between hours whose names give only their start times
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -116,6 +117,9 @@ class _Reader:
         breaks, partial_breaks = self._breaks(days, hours)
         kept = [p for p in hours if p["n"] not in breaks]
         periods = [{k: p[k] for k in ("n", "start", "end")} for p in kept]
+        # FET pairs any two consecutive hours that are no break into a double, whatever the clock says.
+        adjacent = [_minutes(b["start"]) - _minutes(a["end"]) for a, b in zip(hours, hours[1:])
+                    if a["n"] not in breaks and b["n"] not in breaks]
         if any(p["made_up"] for p in kept):
             self.notes.append(f"节次名称未写明时间的，按 {_hhmm(DEFAULT_START)} 起每节 {DEFAULT_LENGTH} 分钟、"
                               f"课间 {DEFAULT_BREAK} 分钟推算。")
@@ -151,7 +155,9 @@ class _Reader:
                          "area": "urban", "campuses": [{"code": f"{school}-A", "name": "本部",
                                                         "bell_schedule": "fet"}]}],
             "communities": [{"code": f"{school}-C", "name": "FET 导入", "model": "fusion",
-                             "core_school": school, "members": []}],
+                             "core_school": school, "members": [],
+                             **({"rules": {"double_max_break_minutes": max(adjacent)}}
+                                if adjacent and any(doubles.values()) else {})}],
             "teachers": [],
             "classes": [{"code": class_code[name], "name": name, "campus": f"{school}-A", "grade": grade,
                          **({"students": n} if n is not None else {}),
@@ -210,9 +216,12 @@ class _Reader:
             if spans[i] is not None:
                 start, end = spans[i]
             elif starts[i] is not None and all(starts):
+                # Start times only: each hour lasts until just before the next one starts.
                 start = starts[i]
-                nxt = starts[i + 1] if i + 1 < len(names) else None
-                end = _hhmm(min(_minutes(start) + DEFAULT_LENGTH, _minutes(nxt) if nxt else 24 * 60 - 1))
+                lengths = [_minutes(b) - _minutes(a) - SHORT_BREAK for a, b in zip(starts, starts[1:])]
+                nxt = _minutes(starts[i + 1]) - SHORT_BREAK if i + 1 < len(names) else \
+                    _minutes(start) + (sorted(lengths)[len(lengths) // 2] if lengths else DEFAULT_LENGTH)
+                end = _hhmm(min(max(nxt, _minutes(start) + 1), 24 * 60 - 1))
             else:
                 start, end = _hhmm(clock), _hhmm(clock + DEFAULT_LENGTH)
             made_up = spans[i] is None and not all(starts)

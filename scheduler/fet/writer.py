@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
-from scheduler.dataset.schema import Dataset, Unavailable
-from scheduler.dataset.validate import weekly_doubles, weekly_periods
+from scheduler.dataset.schema import Dataset, Unavailable, minutes
+from scheduler.dataset.validate import double_max_break, weekly_doubles, weekly_periods
 
 FET_VERSION = "6.0.0"  # the oldest FET 6 reads it; FET 5.x reads every element written here too
 
@@ -89,10 +89,17 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
     _leaf(days, "Number_of_Days", len(day_name))
     for name in day_name.values():
         _leaf(SubElement(days, "Day"), "Name", name)
+    # FET makes a double of any two consecutive hours: a break longer than a double may straddle
+    # becomes an hour of its own that is a break on every day.
+    limit = double_max_break(comm)
+    pauses = [f"休息 {a.end}-{b.start}" for a, b in zip(bell.periods, bell.periods[1:])
+              if minutes(b.start) - minutes(a.end) > limit]
     hours = SubElement(root, "Hours_List")
-    _leaf(hours, "Number_of_Hours", len(hour_name))
-    for name in hour_name.values():
-        _leaf(SubElement(hours, "Hour"), "Name", name)
+    _leaf(hours, "Number_of_Hours", len(hour_name) + len(pauses))
+    for a, b in zip(bell.periods, [*bell.periods[1:], None]):
+        _leaf(SubElement(hours, "Hour"), "Name", hour_name[a.n])
+        if b is not None and minutes(b.start) - minutes(a.end) > limit:
+            _leaf(SubElement(hours, "Hour"), "Name", f"休息 {a.end}-{b.start}")
     subjects = SubElement(root, "Subjects_List")
     used = {a.subject for a in wanted}
     for s in ds.subjects:
@@ -147,6 +154,13 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
 
     time = SubElement(root, "Time_Constraints_List")
     _basic(time, "ConstraintBasicCompulsoryTime")
+    if pauses:
+        el = _constraint(time, "ConstraintBreakTimes", Number_of_Break_Times=len(pauses) * len(day_name))
+        for pause in pauses:
+            for day in day_name.values():
+                slot = SubElement(el, "Break_Time")
+                _leaf(slot, "Day", day)
+                _leaf(slot, "Hour", pause)
     def not_available(tag: str, who_tag: str, who: str, entries: list[Unavailable] | None) -> None:
         slots = [(u.day, n) for u in entries or [] if u.day in day_name
                  for n in (u.periods if u.periods else hour_name) if n in hour_name]
