@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, defer
 
 from calendars.config import FeedConfig
 from calendars.models import KIND_NAMES, Feed, FeedChange
-from calendars.occurrences import Directory, FeedKey, Occurrence, dated_occurrences, weekly_events
+from calendars.occurrences import Directory, FeedKey, Occurrence, WeeklyEvent, dated_occurrences, weekly_events
 from calendars.render import RenderError, calendar_head
 from calendars.state import FeedState
 from calendars.tokens import current_token, meeting_key, server_secret
@@ -226,8 +226,8 @@ Labels = dict[tuple[str, str], str]  # ("{kind}.{code}", YYYYMMDD) -> title of i
 
 
 def plan_occurrences(session: Session, directory: Directory, term: str, history: list[PlanPublication],
-                     days: list[SchoolDay], meeting_link: Callable[[str], str | None]
-                     ) -> tuple[dict[FeedKey, list[Occurrence]], Labels]:
+                     days: list[SchoolDay], meeting_link: Callable[[str], str | None],
+                     only: set[FeedKey] | None = None) -> tuple[dict[FeedKey, list[Occurrence]], Labels]:
     """Every feed's dated occurrences over the term, each date from the plan that applies on it, with the
     confirmed dated overrides (covers, swaps, cancellations) of that plan applied; and the title each
     occurrence an override removes carries once cancelled (【代课】, 【已调课】, 【停课】…)."""
@@ -245,16 +245,20 @@ def plan_occurrences(session: Session, directory: Directory, term: str, history:
         plan = session.get(PlanVersion, plan_id)
         assert plan is not None  # publications reference versions by foreign key
         activities = stored_document(plan).activities
+        if only is not None:
+            activities = [a for a in activities if _shows_in(a, only, directory)]
         overridden = [d for d in dated if any(c.get("plan") == plan_id for c in by_date.get(d.date.isoformat(), ()))]
         plain = [d for d in dated if d not in overridden] if overridden else dated
-        add(dated_occurrences(weekly_events(directory, activities, meeting_link), plain, directory.county))
+        add(dated_occurrences(_only(weekly_events(directory, activities, meeting_link), only), plain,
+                              directory.county))
         for day in overridden:
             changes = [c for c in by_date[day.date.isoformat()] if c.get("plan") == plan_id]
             entries = apply_changes([a.to_json() for a in activities if a.day == day.follows], changes,
                                     day.date, day.follows, plan_id)
             titled = {(e["kind"], e["code"], e["start"]): e.pop("label") for e in entries if e.get("label")}
             typed = [PlannedActivity.model_validate(e) for e in entries]
-            add(dated_occurrences(weekly_events(directory, typed, meeting_link, titled), [day], directory.county))
+            add(dated_occurrences(_only(weekly_events(directory, typed, meeting_link, titled), only), [day],
+                                  directory.county))
             ymd = day.date.strftime("%Y%m%d")
             for c in changes:
                 if c.get("remove") and c.get("label"):
@@ -262,12 +266,51 @@ def plan_occurrences(session: Session, directory: Directory, term: str, history:
     return feeds, labels
 
 
+def _shows_in(a: PlannedActivity, only: set[FeedKey], directory: Directory) -> bool:
+    """Whether an activity can appear in any of the feeds `only` names (a cheap superset test; a campus
+    feed holds no lesson its own teachers give, see `shared_at_campus`)."""
+    teachers = [*a.teachers, *(r.assistant for r in a.remote or () if r.assistant)]
+    classes = [*a.classes, *(r.class_ for r in a.remote or ())]
+    campuses = [a.campus, *(r.campus for r in a.remote or ())]
+    shared = a.kind != "lesson" or any(directory.home.get(t, a.campus) != a.campus for t in a.teachers)
+    return (any(("teacher", t) in only for t in teachers) or any(("class", c) in only for c in classes)
+            or (shared and any(("campus", c) in only for c in campuses))
+            or (a.kind != "lesson" and ("community", directory.community.code) in only))
+
+
+def _only(weekly: dict[str, list[WeeklyEvent]], only: set[FeedKey] | None) -> dict[str, list[WeeklyEvent]]:
+    if only is None:
+        return weekly
+    return {day: [w for w in events if w.feed in only] for day, events in weekly.items()}
+
+
+def override_feeds(session: Session, directory: Directory, changes: list[dict[str, Any]],
+                   meeting_link: Callable[[str], str | None]) -> set[FeedKey]:
+    """The feeds dated overrides can change: every feed showing what they remove or what they add."""
+    entries: list[PlannedActivity] = []
+    plans: dict[int, list[PlannedActivity]] = {}
+    for c in changes:
+        if c.get("plan") is not None and c["plan"] not in plans:
+            plan = session.get(PlanVersion, c["plan"])
+            plans[c["plan"]] = stored_document(plan).activities if plan is not None else []
+        removed = c.get("remove")
+        if removed:
+            entries += [a for a in plans.get(c.get("plan"), [])  # type: ignore[arg-type]
+                        if (a.kind, a.code, a.start) == (removed["kind"], removed["code"], removed["start"])]
+        if c.get("add"):
+            entries.append(PlannedActivity.model_validate({k: v for k, v in c["add"].items() if k != "label"}))
+    return {w.feed for events in weekly_events(directory, entries, meeting_link).values() for w in events}
+
+
 def republish(session: Session, community: str, term: str, *, config: FeedConfig | None = None,
-              now: datetime | None = None, dataset: Dataset | None = None) -> PublishResult:
+              now: datetime | None = None, dataset: Dataset | None = None,
+              changes: list[dict[str, Any]] | None = None) -> PublishResult:
     """Re-render a community's feeds for the published plans with their confirmed dated overrides.
 
     What confirming covers calls: no new publication, nothing before today
     changes, and every feed whose occurrences are the same keeps its bytes.
+    With `changes` (the overrides just confirmed) only the feeds that show
+    what they remove or add are recomputed: the others cannot change.
     """
     config = config or FeedConfig.from_env()
     now = now or datetime.now(timezone.utc)
@@ -285,18 +328,19 @@ def republish(session: Session, community: str, term: str, *, config: FeedConfig
     days = school_days(term_calendar(stored_term))
     today = now.astimezone(ZoneInfo(directory.timezone)).date()
     secret = server_secret(session, config)
+    link = meeting_links(directory, config, secret)
     with _gc_paused():
-        occurrences, labels = plan_occurrences(session, directory, term, history, days,
-                                               meeting_links(directory, config, secret))
+        only = override_feeds(session, directory, changes, link) if changes is not None else None
+        occurrences, labels = plan_occurrences(session, directory, term, history, days, link, only)
         changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
-                                            today.strftime("%Y%m%d"), labels)
+                                            today.strftime("%Y%m%d"), labels, only)
     return PublishResult(community, term, current.version, current.version, now, today, changed, total - changed,
                          sum(len(o) for o in occurrences.values()), over)
 
 
 def _write_feeds(session: Session, directory: Directory, term: str, occurrences: dict[FeedKey, list[Occurrence]],
                  secret: bytes, config: FeedConfig, now: datetime, frozen_before: str,
-                 labels: Labels) -> tuple[int, int, tuple[FeedKey, ...]]:
+                 labels: Labels, only: set[FeedKey] | None = None) -> tuple[int, int, tuple[FeedKey, ...]]:
     """Bring every feed of the community up to date; returns (feeds written, feeds considered, over the limit).
 
     Feeds of owners no longer in the dataset are kept and updated too, so their
@@ -307,7 +351,7 @@ def _write_feeds(session: Session, directory: Directory, term: str, occurrences:
     local_today = _local_today(now, directory.timezone)
     today, start = local_today.strftime("%Y%m%d"), window_start(local_today)
     stored = _feeds(session, community, directory.owners)
-    keys = sorted(directory.owners.keys() | stored.keys())
+    keys = sorted(k for k in directory.owners.keys() | stored.keys() if only is None or k in only)
     changed = 0
     over: list[FeedKey] = []
     for kind, code in keys:

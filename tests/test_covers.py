@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from calendars.publish import republish
 from covers_support import (
     AT, MONDAY, RURAL_B, RURAL_C, absent_and_propose, campus_teachers, lesson, publish_plan, publish_with_rules,
     settle,
 )
-from feeds_support import CONFIG, events, stored_feeds
+from feeds_support import COMMUNITY, CONFIG, events, stored_feeds
+from scheduler.check import check_plan
+from scheduler.covers.days import check_date
+from scheduler.covers.models import Cover
 from scheduler.covers.review import confirm, proposed
+from scheduler.dataset.store import load_dataset
 from scheduler.db import transaction
 
 CLASS_1, CLASS_2 = "DQ-S001-A-3-1", "DQ-S001-A-3-2"
@@ -133,3 +138,28 @@ def test_half_day_absence_only_affects_that_half(engine: Engine) -> None:
     found, _ = absent_and_propose(engine, "T00005", half="pm")
     assert [a.start for a in found] == ["13:30"]
 
+
+
+def test_the_checker_verifies_the_plan_with_its_overrides_on_the_date(engine: Engine) -> None:
+    publish_plan(engine, [lesson(CLASS_1, "YW", "mon", 1, "T00005"), lesson(CLASS_2, "YW", "mon", 1, "T00006"),
+                          lesson(RURAL_CLASS_B, "YY", "mon", 3, "T00016"), lesson(CLASS_1, "YY", "mon", 2, "T00018")])
+    absent_and_propose(engine, "T00005")
+    absent_and_propose(engine, "T00016")
+    _confirm_and_republish(engine)
+    with transaction(engine) as session:
+        ds = load_dataset(session)
+        term = next(t for t in ds.terms if t.code == "2026-1")  # type: ignore[union-attr]
+        assert check_date(session, ds, COMMUNITY, term, MONDAY) == []  # type: ignore[arg-type]
+        # An override that puts T00006 into a second class at 08:40 is caught, as a clash of that date.
+        cover = session.scalars(select(Cover).where(Cover.absent_code == "T00005")).one()
+        broken = copy.deepcopy(cover.changes)
+        broken[0]["add"]["teachers"] = ["T00006"]
+        cover.changes = broken
+        session.flush()
+        found = check_date(session, ds, COMMUNITY, term, MONDAY)  # type: ignore[arg-type]
+        assert [v.rule for v in found] == [2] and "T00006" in found[0].message
+        # The weekly checker refuses an online-led co-teaching lesson in a weekly plan.
+        online = next(c for c in session.scalars(select(Cover)) if c.mode == "online").changes[0]["add"]
+        weekly = {k: v for k, v in online.items() if k != "label"}
+        assert any(v.rule == 1 and "只能是某一天的代课" in v.message for v in check_plan(
+            ds, {"activities": [weekly], "unmet": []}, COMMUNITY, "2026-1"))  # type: ignore[arg-type]

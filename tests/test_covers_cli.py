@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 
 from covers_support import lesson, publish_plan, settle
-from feeds_support import TERM, dataset, stored_feeds
+from calendars.publish import republish
+from feeds_support import CONFIG, TERM, dataset, stored_feeds
 from scheduler.covers.days import term_days
 from scheduler.covers.models import Absence, Cover, Disruption
 from scheduler.db import transaction
@@ -73,7 +74,15 @@ def test_absence_add_lists_proposes_and_confirm_publishes(engine: Engine) -> Non
     assert changed == {("teacher", "T00005"), ("teacher", study["teacher"]), ("class", CLASS_1)}
     with transaction(engine) as session:
         assert session.scalar(select(Cover.state)) == "confirmed"
+        # Confirming recomputed only the feeds the cover touches; a full republish agrees byte for byte.
+        assert republish(session, "DQ-C01", TERM, config=CONFIG).feeds_changed == 0
     again = tongpan(engine, "covers", "confirm", "--absence", str(report["absence"]))
     assert again.exit_code == 2 and "没有待确认" in again.output
 
 
+
+
+def test_check_on_a_date_verifies_the_overrides(engine: Engine) -> None:
+    publish_plan(engine, [lesson(CLASS_1, "YW", "mon", 1, "T00005")])
+    done = tongpan(engine, "check", "--community", "DQ-C01", "--term", TERM, "--date", "2026-11-16")
+    assert done.exit_code == 0 and "2026-11-16 的课表（含代课等当日调整）通过校验" in done.output, done.output

@@ -12,6 +12,7 @@ import getpass
 import json
 import socket
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +23,9 @@ from scheduler.covers.absences import AbsenceError
 from scheduler.covers.candidates import MODE_NAMES
 from scheduler.covers.models import Cover
 from scheduler.covers.review import CoverError, choose, proposed
-from scheduler.db import transaction
+from scheduler.covers.ledger import LedgerError, ledger, write_workbook
+from scheduler.dataset.store import load_dataset
+from scheduler.db import snapshot, transaction
 from tongpan.daily import add_absence, add_disruption, affected_row, confirm_and_publish, cover_row
 
 absence_app = typer.Typer(help="Teachers' absences.", no_args_is_help=True)
@@ -194,7 +197,27 @@ def covers_confirm(
                   f"{sum(r.feeds_unchanged for r in results)} 个无变化", highlight=False)
 
 
+def export_covers(
+    month: Annotated[str, typer.Option("--month", help="Month, e.g. 2026-11.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Workbook to write.")] = Path("covers.xlsx"),
+) -> None:
+    """The cover ledger of a month as an Excel workbook for payroll: per teacher covers given and lessons
+    missed by reason, and every cover."""
+    cli = _cli()
+    try:
+        with snapshot(cli.engine()) as session:
+            ds = load_dataset(session)
+            if ds is None:
+                raise cli.fail("数据库中还没有数据，请先 tongpan import")
+            rows, covers, why = ledger(session, ds, month)
+            write_workbook(ds, month, rows, covers, why, out_file)
+    except LedgerError as exc:
+        raise cli.fail(str(exc)) from None
+    cli.out.print(f"已写出 {month} 代课台账：{len(rows)} 位教师，{len(covers)} 项代课 → {out_file}", highlight=False)
+
+
 def register(app: typer.Typer, export_app: typer.Typer) -> None:
+    export_app.command("covers")(export_covers)
     app.add_typer(absence_app, name="absence")
     app.add_typer(covers_app, name="covers")
     app.add_typer(disruption_app, name="disruption")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scheduler.check import Violation, check_plan
+from scheduler.covers.days import check_date
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import StoredDatasetInvalid, load_dataset
 from scheduler.db import snapshot, transaction
@@ -127,9 +129,19 @@ def _stored_document(community: str, term: str, version: int | None, *,
     return document, dataset
 
 
-def check_command(community: CommunityOption, term: TermOption, version: VersionOption = None) -> None:
+def check_command(
+    community: CommunityOption,
+    term: TermOption,
+    version: VersionOption = None,
+    on: Annotated[datetime | None, typer.Option(
+        "--date", formats=["%Y-%m-%d"],
+        help="Check the published plans on this date, with its covers and other dated overrides.")] = None,
+) -> None:
     """Re-verify every hard rule of a stored plan against the dataset; print each violation."""
     cli = _cli()
+    if on is not None:
+        _check_date(community, term, on.date())
+        return
     document, dataset = _stored_document(community, term, version, with_dataset=True)
     if dataset is None:
         raise cli.fail("数据库中还没有数据，请先 tongpan import")
@@ -139,6 +151,24 @@ def check_command(community: CommunityOption, term: TermOption, version: Version
         raise cli.fail(f"第 {document.version} 版有 {len(violations)} 处违反硬性规则", EXIT_VIOLATIONS)
     cli.out.print(f"第 {document.version} 版通过校验：{len(document.activities)} 项活动，"
                   "没有违反任何硬性规则", highlight=False)
+
+
+def _check_date(community: str, term: str, day: date) -> None:
+    """The independent checker on one date: the plan that applies then, with its dated overrides."""
+    cli = _cli()
+    with snapshot(cli.engine()) as session:
+        dataset = load_dataset(session)
+        if dataset is None:
+            raise cli.fail("数据库中还没有数据，请先 tongpan import")
+        stored = next((t for t in dataset.terms if t.code == term), None)
+        if stored is None:
+            raise cli.fail(f"没有学期 {term}")
+        violations = check_date(session, dataset, community, stored, day)
+    if violations:
+        print_violations(violations)
+        raise cli.fail(f"{day.isoformat()} 的课表（含代课等当日调整）有 {len(violations)} 处违反硬性规则",
+                       EXIT_VIOLATIONS)
+    cli.out.print(f"{day.isoformat()} 的课表（含代课等当日调整）通过校验，没有违反任何硬性规则", highlight=False)
 
 
 def export_plan(

@@ -18,6 +18,7 @@ from calendars.config import FeedConfig
 from calendars.publish import PublishResult, republish
 from scheduler.covers.absences import AbsenceError, Affected, affected, record_absence
 from scheduler.covers.candidates import MODE_NAMES
+from scheduler.covers.days import DayPlans
 from scheduler.covers.disruptions import affected_by, record_disruption
 from scheduler.covers.models import Absence, Cover, Disruption
 from scheduler.covers.review import confirm, propose_covers
@@ -52,14 +53,15 @@ def add_absence(session: Session, teacher: str, start: date, end: date | None, *
     ds = dataset_or_fail(session)
     absence = record_absence(session, ds, teacher, start, end, half=half, periods=periods, reason=reason, by=by,
                              now=now)
-    found = affected(session, ds, absence)
+    days = DayPlans(session, ds)
+    found = affected(session, ds, absence, days)
     today = local_today(ds, now)
     ahead = [a for a in found if a.date >= today]
     covers: list[Cover] = []
     if propose and ahead:
         covers = propose_covers(session, ds, ahead, now=now, today=today,
                                 absence_ids={(a.teacher, a.date): absence.id for a in ahead},
-                                time_limit=time_limit).covers
+                                time_limit=time_limit, days=days).covers
     return Recorded(absence, found, covers, [a for a in found if a.date < today])
 
 
@@ -92,8 +94,13 @@ def confirm_and_publish(session: Session, covers: list[Cover], *, now: datetime 
     """Confirm proposed covers and republish the feeds of the communities concerned."""
     now = now or datetime.now(timezone.utc)
     ds = dataset_or_fail(session)
-    return [republish(session, community, term, config=config, now=now, dataset=ds)
-            for community, term in sorted(confirm(session, covers, now))]
+    changes: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for cover in covers:
+        if cover.state == "proposed":
+            changes.setdefault((cover.community_code, cover.term_code), []).extend(cover.changes)
+    confirm(session, covers, now)
+    return [republish(session, community, term, config=config, now=now, dataset=ds, changes=found)
+            for (community, term), found in sorted(changes.items())]
 
 
 def cover_row(cover: Cover) -> dict[str, Any]:

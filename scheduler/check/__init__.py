@@ -26,12 +26,12 @@ from scheduler.check.coteach import check_coteaching
 from scheduler.check.curriculum import check_curriculum
 from scheduler.check.doubles import check_doubles
 from scheduler.check.plan import Plan, parse_plan
-from scheduler.check.research import check_research
+from scheduler.check.research import check_meetings, check_research
 from scheduler.check.scope import Scope
-from scheduler.check.teachers import check_teachers
+from scheduler.check.teachers import check_availability, check_teachers
 from scheduler.dataset.schema import Dataset
 
-__all__ = ["Violation", "check_plan"]
+__all__ = ["Violation", "check_day", "check_plan"]
 
 RULES: tuple[Callable[[Scope, Plan], Iterator[Violation]], ...] = (
     check_curriculum, check_teacher_clashes, check_class_clashes, check_travel,
@@ -40,14 +40,34 @@ RULES: tuple[Callable[[Scope, Plan], Iterator[Violation]], ...] = (
 )
 
 
-def check_plan(ds: Dataset, plan: dict[str, Any], community: str, term: str) -> list[Violation]:
-    """Every hard-rule violation of a `tongpan-plan/1` document, rule by rule; [] for a valid plan."""
+# On one date, with its dated overrides (covers, swaps, cancellations): every rule that holds at a
+# moment, none of the weekly totals (curriculum periods, teacher load, locked staffing, doubles, meetings
+# per week), which a day's cover deliberately departs from.
+DATED_RULES: tuple[Callable[[Scope, Plan], Iterator[Violation]], ...] = (
+    check_teacher_clashes, check_class_clashes, check_travel, check_model, check_availability, check_coteaching,
+    check_meetings,
+)
+
+
+def _judge(ds: Dataset, plan: dict[str, Any], community: str, term: str,
+           rules: tuple[Callable[[Scope, Plan], Iterator[Violation]], ...]) -> list[Violation]:
     found = next((c for c in ds.communities if c.code == community), None)
     if found is None:
         return [Violation(MALFORMED, f"数据集中没有教共体 {community}")]
     scope = Scope(ds, found)
     parsed = parse_plan(plan, scope, term)
     violations = list(parsed.problems)
-    for rule in RULES:
+    for rule in rules:
         violations.extend(rule(scope, parsed))
     return violations
+
+
+def check_day(ds: Dataset, plan: dict[str, Any], community: str, term: str) -> list[Violation]:
+    """Every hard-rule violation of one date's activities (a `tongpan-plan/1` document holding that day's
+    activities with the overrides applied, each with the weekday the date follows as its `day`)."""
+    return _judge(ds, plan, community, term, DATED_RULES)
+
+
+def check_plan(ds: Dataset, plan: dict[str, Any], community: str, term: str) -> list[Violation]:
+    """Every hard-rule violation of a `tongpan-plan/1` document, rule by rule; [] for a valid plan."""
+    return _judge(ds, plan, community, term, RULES)

@@ -13,10 +13,11 @@ RULE = 7
 
 def _problems(scope: Scope, a: Activity) -> Iterator[str]:
     tolerance = scope.community.rules.coteach_start_tolerance_minutes
-    lead, teacher = scope.classes[a.classes[0]], a.teachers[0]
+    # Led online (a cover) there is no lead class: the first remote class sets the grade.
+    lead, teacher = scope.classes[a.classes[0] if a.classes else a.remote[0].class_], a.teachers[0]
     if not scope.qualified(teacher, a.subject, lead.grade):
         yield f"主讲教师 {teacher} 没有 {lead.grade} 年级 {a.subject} 的任教资格"
-    if not scope.rings(lead.campus, a.day, a.start, a.end):
+    if a.classes and not scope.rings(lead.campus, a.day, a.start, a.end):
         yield f"主讲班级 {lead.code} 的时间 {span(a.start, a.end)} 不是校区 {lead.campus} 作息表当天的一节课"
     for r in a.remote:
         cls = scope.classes[r.class_]

@@ -31,6 +31,9 @@ def _lesson(scope: Scope, a: Activity) -> Iterator[Violation]:
 
 
 def _coteach_campuses(scope: Scope, a: Activity) -> Iterator[Violation]:
+    if not a.classes:
+        yield Violation(RULE, f"{a.label} 线上主讲、没有主讲班级：这只能是某一天的代课，不能出现在周课表中", (a.code,))
+        return
     lead = scope.classes[a.classes[0]]
     if a.campus != lead.campus:
         yield Violation(RULE, f"主讲班级 {lead.code} 在校区 {lead.campus} 上课，{a.label} 却安排在校区 {a.campus}",

@@ -148,7 +148,8 @@ def _activity(entry: Any, scope: Scope) -> Activity:
     if day not in WEEKDAYS:
         raise _Bad(f"day 应为 mon…sun，实际为 {_show(day)}")
     start, end = _interval(entry)
-    campus = _campus(entry, scope, online=kind == "research")
+    # A co-teaching lesson led online (a cover: the lead teaches from wherever she is) has no lead class.
+    campus = _campus(entry, scope, online=kind in ("research", "coteach"))
     classes = tuple(_known(c, scope.classes, "班级") for c in _codes(entry, "classes"))
     teachers = tuple(_known(t, scope.teachers, "教师") for t in _codes(entry, "teachers"))
     remote_entries = entry.get("remote", [])
@@ -167,7 +168,11 @@ def _activity(entry: Any, scope: Scope) -> Activity:
         remote = tuple(_remote(r, scope) for r in remote_entries)
         if not classes or not teachers:
             raise _Bad("同步课堂应列出主讲班级和主讲教师")
-        if sorted(classes[1:]) != sorted(r.class_ for r in remote):
+        if campus == ONLINE:
+            if sorted(classes) != sorted(r.class_ for r in remote):
+                raise _Bad("线上主讲的同步课堂没有主讲班级：classes 应与 remote 中的班级一一对应")
+            classes = ()
+        elif sorted(classes[1:]) != sorted(r.class_ for r in remote):
             raise _Bad("classes 除第一个（主讲班级）外应与 remote 中的班级一一对应")
         if not set(teachers[1:]) <= {r.assistant for r in remote}:
             raise _Bad("teachers 除第一个（主讲教师）外只能是远端助教")

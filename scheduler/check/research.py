@@ -34,15 +34,18 @@ def _meeting(scope: Scope, a: Activity) -> Iterator[str]:
         yield f"现场教研应在承办校区 {group.host_campus} 进行"
 
 
+def check_meetings(scope: Scope, plan: Plan) -> Iterator[Violation]:
+    """Each meeting on its own (members, place, length); what holds on a single date."""
+    for a in plan.activities:
+        if a.kind == "research":
+            for problem in _meeting(scope, a):
+                yield Violation(RULE, f"{a.label}：{problem}", (a.code,))
+
+
 def check_research(scope: Scope, plan: Plan) -> Iterator[Violation]:
     """Onsite groups without a host may meet at any campus of the community (rule 5 checks that)."""
-    held: Counter[str] = Counter()
-    for a in plan.activities:
-        if a.kind != "research":
-            continue
-        held[a.code] += 1
-        for problem in _meeting(scope, a):
-            yield Violation(RULE, f"{a.label}：{problem}", (a.code,))
+    yield from check_meetings(scope, plan)
+    held = Counter(a.code for a in plan.activities if a.kind == "research")
     for group in scope.groups.values():
         if group.community == scope.community.code and held[group.code] != group.per_week:
             yield Violation(RULE, f"教研组 {group.code} 每周应活动 {group.per_week} 次，"

@@ -75,6 +75,11 @@ def _locked(scope: Scope, plan: Plan) -> Iterator[Violation]:
                                       f"{a.label} 却由教师 {a.teachers[0]} 上", (a.code,))
 
 
+def check_availability(scope: Scope, plan: Plan) -> Iterator[Violation]:
+    """Rule 6 as it holds on a single date: only `unavailable` (load and locked staffing are weekly)."""
+    yield from _unavailable(scope, plan)
+
+
 def check_teachers(scope: Scope, plan: Plan) -> Iterator[Violation]:
     yield from _loads(scope, plan)
     yield from _unavailable(scope, plan)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from scheduler.covers.days import DayPlan, day_plan, minutes, school_day, terms_on
+from scheduler.covers.days import DayPlans, minutes, school_day, terms_on
 from scheduler.covers.models import Absence
 from scheduler.dataset.schema import Dataset, Teacher
 
@@ -109,13 +109,13 @@ def dates(start: date, end: date) -> list[date]:
 
 
 def affected_for(session: Session, ds: Dataset, teacher: str, start: date, end: date, half: str | None,
-                 periods: list[int] | None, plans_cache: dict[tuple[str, str, date], DayPlan] | None = None
-                 ) -> list[Affected]:
+                 periods: list[int] | None, days: DayPlans | None = None) -> list[Affected]:
     """Every dated occurrence of the published plans the teacher takes part in within the span."""
     t = find_teacher(ds, teacher)
     community = community_of(ds, t.school)
     if community is None:
         return []
+    days = days or DayPlans(session, ds)
     windows = period_times(ds, t.campus, periods) if periods else None
     found: list[Affected] = []
     for day in dates(start, end):
@@ -123,13 +123,7 @@ def affected_for(session: Session, ds: Dataset, teacher: str, start: date, end: 
             sday = school_day(term, day)
             if sday is None:
                 continue
-            key = (community, term.code, day)
-            plan = plans_cache.get(key) if plans_cache is not None else None
-            if plan is None:
-                plan = day_plan(session, ds, community, term, sday)
-                if plans_cache is not None:
-                    plans_cache[key] = plan
-            for entry in plan.activities:
+            for entry in days.get(community, term, sday).activities:
                 for role, campus, s, e in teacher_roles(entry, teacher):
                     if within(s, e, half, windows):
                         found.append(Affected(day, community, term.code, sday.follows, entry, teacher, role,
@@ -138,9 +132,10 @@ def affected_for(session: Session, ds: Dataset, teacher: str, start: date, end: 
     return found
 
 
-def affected(session: Session, ds: Dataset, absence: Absence) -> list[Affected]:
+def affected(session: Session, ds: Dataset, absence: Absence, days: DayPlans | None = None) -> list[Affected]:
+    """What an absence affects; share `days` between the absences of one batch."""
     return affected_for(session, ds, absence.teacher_code, absence.start_date, absence.end_date, absence.half,
-                        absence.periods)
+                        absence.periods, days)
 
 
 def record_absence(session: Session, ds: Dataset, teacher: str, start: date, end: date | None = None, *,

@@ -95,6 +95,17 @@ class Block:
     campus: str | None  # None: away (absent, unavailable), blocks any use
 
 
+def longest_free(lo: int, hi: int, blocks: list[Block]) -> int:
+    """The longest stretch between `lo` and `hi` that no block covers (0 when there is none)."""
+    cursor, best = lo, 0
+    for b in sorted(blocks, key=lambda b: b.start):
+        if b.end <= lo or b.start >= hi:
+            continue
+        best = max(best, b.start - cursor)
+        cursor = max(cursor, b.end)
+    return max(best, hi - cursor)
+
+
 class World:
     """Who is where on the dates of a batch: the day plans, absences and the dataset's rules."""
 
@@ -203,22 +214,32 @@ class World:
         after = [b for b in blocks if b.start >= end]
         if campus == ONLINE:
             # Online teaching is no time to travel: the change of campus around it must fit beside it.
-            prev = max(before, key=lambda b: b.end, default=None)
-            nxt = min(after, key=lambda b: b.start, default=None)
-            if prev and nxt and prev.campus != nxt.campus and ONLINE not in (prev.campus, nxt.campus):
-                need = self.minutes_between(prev.campus, nxt.campus)  # type: ignore[arg-type]
-                return need is not None and max(start - prev.end, nxt.start - end) >= need
-            return True
+            return self.day_ok([*every, Block(start, end, ONLINE)])
+        # A change of campus needs the travel minutes free of every activity, online ones included.
         for b in before:
             need = self.minutes_between(b.campus, campus)  # type: ignore[arg-type]
-            if need is None or b.end + need > start or (need and not self.reachable(campus, day, b.end, start)):
+            if need is None or (need and (longest_free(b.end, start, every) < need
+                                          or not self.reachable(campus, day, b.end, start))):
                 return False
         for b in after:
             need = self.minutes_between(campus, b.campus)  # type: ignore[arg-type]
-            if need is None or end + need > b.start or (need and not self.reachable(campus, day, end, b.start)):
+            if need is None or (need and (longest_free(end, b.start, every) < need
+                                          or not self.reachable(campus, day, end, b.start))):
                 return False
         if campus != t.campus and not before and not self.reachable(campus, day, 0, start):
             return False  # coming in from home through a cut-off road
+        return True
+
+    def day_ok(self, blocks: list[Block]) -> bool:
+        """Whether a teacher's day of blocks keeps travel: between consecutive places, the travel minutes
+        fit into a stretch free of every block, online ones included (the checker's rule 4)."""
+        physical = sorted((b for b in blocks if b.campus not in (None, ONLINE)), key=lambda b: b.start)
+        for p, q in zip(physical, physical[1:]):
+            if p.campus == q.campus:
+                continue
+            need = self.minutes_between(p.campus, q.campus)  # type: ignore[arg-type]
+            if need is None or longest_free(p.end, q.start, blocks) < need:
+                return False
         return True
 
     def qualified(self, t: Teacher, subject: str, grade: int) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.covers.absences import NOON, AbsenceError, Affected, check_span, dates, within
-from scheduler.covers.days import DayPlan, day_plan, school_day, terms_on
+from scheduler.covers.days import DayPlans, school_day, terms_on
 from scheduler.covers.models import Disruption
 from scheduler.dataset.schema import Dataset
 
@@ -102,14 +102,14 @@ def affected_by(session: Session, ds: Dataset, disruption: Disruption) -> list[A
     home = {t.code: t.campus for t in ds.teachers}
     cause = "closed" if disruption.closed else "cut_off"
     windows = half_windows(disruption.half)
+    days = DayPlans(session, ds)
     found: list[Affected] = []
     for day in dates(disruption.start_date, disruption.end_date):
         for term in terms_on(ds, day):
             sday = school_day(term, day)
             if sday is None:
                 continue
-            plan: DayPlan = day_plan(session, ds, community, term, sday)
-            for entry in plan.activities:
+            for entry in days.get(community, term, sday).activities:
                 parts = _closed(entry, campus) if disruption.closed else _cut_off(home, entry, campus)
                 for teacher, role, where, s, e in parts:
                     if within(s, e, None, windows):

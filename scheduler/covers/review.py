@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from scheduler.covers.absences import NOON, Affected, period_times
 from scheduler.covers.candidates import MODE_NAMES, Option, World
 from scheduler.covers.disruptions import cut_off_windows
-from scheduler.covers.days import DayPlan, day_plan, term_days, terms_on
+from scheduler.covers.days import DayPlan, DayPlans, term_days, terms_on
 from scheduler.covers.models import Absence, Cover
 from scheduler.covers.solve import Proposal, propose
 from scheduler.dataset.schema import Dataset
@@ -57,19 +57,21 @@ def _window_start(window: str, day: date, term_start: date) -> date:
 
 
 def build_world(session: Session, ds: Dataset, affected: list[Affected], today: date,
-                cut_off: dict[tuple[str, date], list[tuple[int, int]]] | None = None) -> World:
+                cut_off: dict[tuple[str, date], list[tuple[int, int]]] | None = None,
+                days: DayPlans | None = None) -> World:
     """Everything the candidates need: day plans of the affected communities over the weeks concerned,
     every recorded absence on those dates, and the covers already confirmed (fairness)."""
     communities = sorted({a.community for a in affected})
     wanted = _week_dates(a.date for a in affected)
     plans: dict[tuple[str, date], DayPlan] = {}
+    days = days or DayPlans(session, ds)
     for day in sorted(wanted):
         for term in terms_on(ds, day):
             sday = term_days(term).get(day)
             if sday is None:
                 continue
             for community in communities:
-                plan = day_plan(session, ds, community, term, sday)
+                plan = days.get(community, term, sday)
                 if plan.plan_version_id is not None:
                     plans[community, day] = plan
     first, last = min(wanted), max(wanted)
@@ -127,10 +129,10 @@ def propose_covers(session: Session, ds: Dataset, affected: list[Affected], *, n
                    absence_ids: dict[tuple[str, date], int] | None = None,
                    disruption_id: int | None = None, time_limit: float = 20.0, workers: int = 2,
                    cut_off: dict[tuple[str, date], list[tuple[int, int]]] | None = None,
-                   alternatives: int = 8) -> Proposed:
+                   alternatives: int = 8, days: DayPlans | None = None) -> Proposed:
     """Solve the batch and store one proposed cover per affected occurrence (replacing earlier
     proposals, never confirmed covers, for the same occurrences)."""
-    world = build_world(session, ds, affected, today, cut_off)
+    world = build_world(session, ds, affected, today, cut_off, days)
     proposal = propose(world, affected, time_limit=time_limit, workers=workers)
     for a in affected:
         for old in session.scalars(select(Cover).where(

@@ -19,7 +19,7 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from scheduler.covers.absences import Affected
-from scheduler.covers.candidates import ONLINE, Option, Use, World, options_for
+from scheduler.covers.candidates import ONLINE, Block, Option, Use, World, options_for
 
 
 @dataclass
@@ -49,12 +49,12 @@ def _rank(world: World, options: list[Option]) -> list[Option]:
 
 
 def _compatible(world: World, a: Use, b: Use) -> bool:
-    """Whether one teacher can take both uses on one day (no overlap, travel between them fits)."""
+    """Whether one teacher can take both uses on one day on top of what she already does: no overlap,
+    and every change of campus in the day still has its travel minutes free of any activity."""
     if a.start < b.end and b.start < a.end:
         return False
-    first, second = (a, b) if a.end <= b.start else (b, a)
-    need = world.minutes_between(first.campus, second.campus)
-    return need is not None and first.end + need <= second.start
+    existing = world.blocks.get((a.teacher, a.date), [])
+    return world.day_ok([*existing, Block(a.start, a.end, a.campus), Block(b.start, b.end, b.campus)])
 
 
 def propose(world: World, affected: list[Affected], *, time_limit: float = 20.0, workers: int = 2) -> Proposal:

@@ -15,14 +15,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tongpan.web import limits
-from tongpan.web.dashboard import actions, data, feeds, grids, overview, printing, report, signin, versions
+from tongpan.web.dashboard import (
+    actions, covers, data, feeds, grids, overview, printing, report, signin, versions,
+)
 from tongpan.web.dashboard.auth import SignInRequired, current_admin, session_first, sign_in_url
 from tongpan.web.dashboard.common import HERE, render
 from tongpan.web.dashboard.docs import install_docs
 
-PAGE_PREFIXES = ("/login", "/logout", "/communities", "/jobs", "/data", "/report", "/rotation")
+PAGE_PREFIXES = ("/login", "/logout", "/communities", "/jobs", "/data", "/report", "/rotation", "/covers")
 ROUTERS = (signin.router, overview.router, printing.router, grids.router, versions.router, actions.router,
-           feeds.router, report.router, data.router)
+           feeds.router, report.router, data.router, covers.router)
 ERROR_HEADINGS = {403: "无权访问", 404: "找不到页面", 400: "请求有误", 409: "无法执行", 413: "文件过大"}
 
 
