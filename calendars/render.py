@@ -107,7 +107,9 @@ def template(content: EventContent) -> str:
     if content.role:
         lines.append(("X-TONGPAN-ROLE", content.role))
     transp = "TRANSP:TRANSPARENT\r\n" if content.transparent else ""
-    return transp + "".join(_line(name, value) for name, value in lines)
+    # An X-property without a value is dropped by libical (GNOME Calendar, Evolution) with an
+    # X-LIC-ERROR, so empty ones (a research meeting's classes, a trip's subject) are left out.
+    return transp + "".join(_line(name, value) for name, value in lines if value or not name.startswith("X-"))
 
 
 @lru_cache(maxsize=4096)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -48,6 +50,33 @@ def ical_js(files: list[Path]) -> list[dict[str, Any]]:
     return json.loads(done.stdout)
 
 
+LIBICAL = Path(__file__).parent / "libical" / "read.py"
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's Python, where python3-gi and gir1.2-ical-3.0 install
+
+
+def libical(files: list[Path]) -> list[dict[str, Any]]:
+    """What libical (GNOME Calendar, Evolution) makes of the files: events, complaints, zone-less starts,
+    and each event's start resolved through the feed's VTIMEZONE."""
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import gi; gi.require_version('ICalGLib', '3.0'); "
+                            "from gi.repository import ICalGLib"], capture_output=True)
+    if probe.returncode != 0:
+        missing_service("libical for Python (Debian's python3-gi and gir1.2-ical-3.0)",
+                        "apt-get install -y python3-gi gir1.2-ical-3.0")
+    done = subprocess.run([SYSTEM_PYTHON, str(LIBICAL), *map(str, files)], capture_output=True, text=True,
+                          check=True, timeout=300)
+    return json.loads(done.stdout)
+
+
+def check_with_libical(files: list[Path]) -> None:
+    """Every file reads in libical without a complaint, with icalendar's events at icalendar's instants."""
+    for report in libical(files):
+        assert (report["errors"], report["floating"]) == ([], 0), report["file"]
+        cal = Calendar.from_ical(Path(report["file"]).read_bytes())
+        want = {str(e["UID"]): int(e.decoded("DTSTART").timestamp()) for e in cal.walk("VEVENT")}
+        assert report["starts"] == want, report["file"]
+        assert report["cancelled"] == sum(str(e.get("STATUS")) == "CANCELLED" for e in cal.walk("VEVENT"))
+
+
 def _store(engine: Engine, activities: list[dict[str, Any]]) -> None:
     with transaction(engine) as session:
         store_plan(session, COMMUNITY, TERM, read_plan({"activities": activities}))
@@ -72,10 +101,21 @@ def test_publish_list_reissue_export_and_ical_js(engine: Engine, tmp_path: Path)
         hashes = set(session.scalars(select(Feed.token_hash)))
     assert hashes == {hashlib.sha256(t.encode()).hexdigest() for t in tokens}  # only hashes are stored
 
+    # The plain list: one line per feed ending in the subscribe page, whole however long; CSV the same rows.
+    lines = tongpan(engine, "feeds", "list", "--community", COMMUNITY).stdout.splitlines()
+    assert len(lines) == len(rows)
+    assert [line.rsplit("\t", 1)[1] for line in lines] == [r["page"] for r in rows]
+    assert f"\t{teacher['owner']}（{People.yw}）\t" in lines[[r["code"] for r in rows].index(People.yw)]
+    table = list(csv.DictReader(io.StringIO(tongpan(engine, "feeds", "list", "--community", COMMUNITY,
+                                                    "--csv").stdout)))
+    assert table == rows
+
     reissued = tongpan(engine, "feeds", "reissue", "--teacher", People.yw)
     assert reissued.exit_code == 0 and teacher["https"] not in reissued.stdout
     again = json.loads(tongpan(engine, "feeds", "list", "--community", COMMUNITY, "--json").stdout)
-    assert next(r for r in again if r["code"] == People.yw)["https"] in reissued.stdout
+    fresh = next(r for r in again if r["code"] == People.yw)
+    assert fresh["https"] in reissued.stdout and fresh["page"] in reissued.stdout.splitlines()
+    assert fresh["page"] != teacher["page"]
     assert [r for r in again if r["code"] != People.yw] == [r for r in rows if r["code"] != People.yw]
 
     out = tmp_path / "ics"
@@ -87,6 +127,7 @@ def test_publish_list_reissue_export_and_ical_js(engine: Engine, tmp_path: Path)
     assert [r for r in reports if r["errors"] or r["floating"]] == []
     assert sum(r["events"] for r in reports) == sum(len(Calendar.from_ical(b).walk("VEVENT")) for _, b in
                                                     feeds.values())
+    check_with_libical(files)
 
 
 def test_cli_errors(engine: Engine) -> None:
@@ -124,6 +165,7 @@ def test_a_solver_plan_reads_back_in_every_parser(engine: Engine, tmp_path: Path
         assert len(occurrences) == want[key], key
     out = tmp_path / "ics"
     tongpan(engine, "export", "ics", "--community", COMMUNITY, "--out", str(out))
+    check_with_libical(sorted(out.iterdir()))
     reports = {Path(r["file"]).stem: r for r in ical_js(sorted(out.iterdir()))}
     assert [r for r in reports.values() if r["errors"] or r["floating"]] == []
     assert {name: r["events"] for name, r in reports.items()} == {

@@ -6,13 +6,14 @@ are never written to a log.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from calendars.config import FeedConfig
 from calendars.export import export_feeds
@@ -100,8 +101,15 @@ def _address_row(address: FeedAddress, base: str) -> dict[str, str]:
 def feeds_list(
     community: Annotated[str, typer.Option("--community", help="Community code.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (kind, code, owner, page, https, webcal).")
+                      ] = False,
 ) -> None:
-    """Print every feed of a community with its owner and its https and webcal addresses."""
+    """Print every feed of a community: one line each, the owner and the subscribe-page address.
+
+    Lines are printed as they are, never wrapped, so an address can be copied
+    whole from any terminal; --csv and --json carry the https and webcal
+    addresses too.
+    """
     cli = _cli()
     with transaction(cli.engine()) as session:
         addresses = community_addresses(session, community, FeedConfig.from_env())
@@ -111,13 +119,16 @@ def feeds_list(
     rows = [_address_row(a, base) for a in addresses]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    table = Table(title=f"教共体 {community} 的日历订阅（{len(rows)} 个）")
-    for column in ("类型", "对象", "https 地址", "webcal 地址"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(KIND_NAMES[row["kind"]], f"{row['owner']}（{row['code']}）", row["https"], row["webcal"])
-    cli.out.print(table)
+    elif as_csv:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=["kind", "code", "owner", "page", "https", "webcal"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        typer.echo(out.getvalue(), nl=False)
+    else:
+        for row in rows:
+            typer.echo(f"{KIND_NAMES[row['kind']]}\t{row['owner']}（{row['code']}）\t{row['page']}")
 
 
 @feeds_app.command("reissue")
@@ -139,10 +150,11 @@ def feeds_reissue(
     if address is None:
         raise cli.fail(f"{KIND_NAMES[kind]} {code} 还没有日历订阅（所在教共体尚未发布）")
     base = Settings.from_env().public_url
-    cli.out.print(f"已重新生成{KIND_NAMES[kind]} {address.owner}（{code}）的订阅地址，旧地址已失效：",
-                  highlight=False)
-    typer.echo(address.https(base))
-    typer.echo(address.webcal(base))
+    cli.out.print(f"已重新生成{KIND_NAMES[kind]} {address.owner}（{code}）的订阅地址，旧地址已失效。"
+                  "请把新的订阅页发给本人：", highlight=False)
+    typer.echo(address.page(base))
+    typer.echo(f"日历地址：{address.https(base)}")
+    typer.echo(f"webcal：{address.webcal(base)}")
 
 
 def export_ics(
