@@ -142,11 +142,18 @@ def test_demo_solves_publishes_and_exports_every_community(tmp_path: Path) -> No
 def test_template_imports_and_workbook_errors_name_sheet_row_column(url: str, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
+    from scheduler.dataset.xlsx import write_workbook
+    from scheduler.dataset.xlsx_layout import EXAMPLE
+
     template = tmp_path / "template.xlsx"
     assert runner.invoke(app, ["template", "xlsx", str(template)]).exit_code == 0
-    result = tongpan(url, "import", str(template))
+    untouched = tongpan(url, "import", str(template))  # the grey example rows are never imported
+    assert untouched.exit_code == 2 and "示例数据" in untouched.stderr, untouched.output
+    filled = tmp_path / "filled.xlsx"
+    write_workbook(EXAMPLE, filled)  # the same data typed in by a school imports
+    result = tongpan(url, "import", str(filled))
     assert result.exit_code == 0, result.output
-    workbook = load_workbook(template)
+    workbook = load_workbook(filled)
     sheet = workbook["教师"]
     header = [c.value for c in sheet[1]]
     column = next(i for i, h in enumerate(header, start=1) if h and str(h).startswith("所属校区"))

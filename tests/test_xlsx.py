@@ -24,8 +24,9 @@ def canonical(document: Any) -> dict[str, Any]:
 
 
 def edited_template(tmp_path: Path, edit: Callable[[Workbook], None]) -> Path:
+    """A workbook filled in with the template's example data (typed in, not the grey example rows), edited."""
     path = tmp_path / "filled.xlsx"
-    write_template(path)
+    write_workbook(EXAMPLE, path)
     book = load_workbook(path)
     edit(book)
     book.save(path)
@@ -48,7 +49,9 @@ def error_lines(path: Path) -> list[str]:
 def test_template_reads_back_as_the_valid_example(tmp_path: Path) -> None:
     path = tmp_path / "template.xlsx"
     write_template(path)
-    document, _ = read_workbook(path)
+    filled = tmp_path / "filled.xlsx"
+    write_workbook(EXAMPLE, filled)  # the same rows typed in by a school
+    document, _ = read_workbook(filled)
     assert canonical(document) == canonical(EXAMPLE)
 
     book = load_workbook(path)
@@ -118,7 +121,7 @@ def test_parse_errors_are_located_in_the_workbook(tmp_path: Path) -> None:
 
 def test_locator_falls_back_to_the_nearest_known_place(tmp_path: Path) -> None:
     path = tmp_path / "template.xlsx"
-    write_template(path)
+    write_workbook(EXAMPLE, path)
     _, locate = read_workbook(path)
     assert locate(("teachers", 0, "subjects", 0, "grades")) == "工作表「教师」第 2 行「任教学科」列（E2）"
     assert locate(("teachers", 1)) == "工作表「教师」第 3 行"
@@ -244,3 +247,26 @@ def test_a_bad_rotation_cell_is_located(tmp_path: Path) -> None:
 
     lines = error_lines(edited_template(tmp_path, edit))
     assert any("工作表「教师」第 2 行「交流经历」列" in line and "DQ-MX:2021-2024:DQ-WK" in line for line in lines)
+
+
+def test_the_templates_untouched_example_rows_are_never_imported(tmp_path: Path) -> None:
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    document, locate = read_workbook(path)
+    assert all(not document.get(sheet.placement.top or "") for sheet in SHEETS if sheet.placement.top)
+    assert "county" not in document
+    assert any("工作表「教师」第 2、3 行是模板中未修改的示例数据" in note for note in locate.notes), locate.notes
+
+
+def test_an_example_row_the_school_changed_is_imported(tmp_path: Path) -> None:
+    def rename(book: Workbook) -> None:
+        book["学科"]["B2"] = "语文（本校）"  # typed over the grey cell: still grey, no longer the example
+
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    book = load_workbook(path)
+    rename(book)
+    book.save(path)
+    document, locate = read_workbook(path)
+    assert [s["name"] for s in document["subjects"]] == ["语文（本校）"]
+    assert any(note.startswith("工作表「学科」第 3、") for note in locate.notes), locate.notes

@@ -63,6 +63,8 @@ def engine() -> Engine:
 def report_invalid(exc: DatasetInvalid) -> typer.Exit:
     for line in exc.lines():
         err.print(line, highlight=False, markup=False)
+    for note in getattr(exc.locate, "notes", ()):  # e.g. the template's example rows, left out on purpose
+        err.print(f"提示：{exc.source}: {note}", highlight=False, markup=False)
     return fail(f"{len(exc.errors)} 处错误，未导入任何内容")
 
 

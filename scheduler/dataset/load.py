@@ -91,6 +91,7 @@ def import_file(engine: Engine, path: Path, *, dry_run: bool = False, wait: floa
     except DatasetInvalid as exc:
         raise DatasetInvalid(source, exc.issues, locate) from None
     warnings = [f"{source}: {locate(i.path)}: {i.message}" for i in issues]
+    warnings += [f"{source}: {note}" for note in getattr(locate, "notes", ())]
     if dry_run:
         with snapshot(engine) as session:
             return ImportResult(preview(session, dataset, source), warnings, dry_run)

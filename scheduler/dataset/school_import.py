@@ -163,6 +163,10 @@ def _validated(merge: SchoolMerge, source: str, locate: Locator) -> Any:
     return dataset
 
 
+def _notes(source: str, locate: Locator) -> list[str]:
+    return [f"{source}: {note}" for note in getattr(locate, "notes", ())]
+
+
 def import_school_file(engine: Engine, path: Path, school: str, *, dry_run: bool = False, replace: bool = False,
                        wait: float = IMPORT_WAIT_SECONDS, on_wait: Callable[[], None] | None = None) -> ImportResult:
     """Validate a school's file against the stored dataset and replace that school's entities.
@@ -186,7 +190,7 @@ def import_school_file(engine: Engine, path: Path, school: str, *, dry_run: bool
     if dry_run:
         with snapshot(engine) as session:
             dataset, merge = prepared(session)
-            return ImportResult(preview(session, dataset, source), merge.warnings, True)
+            return ImportResult(preview(session, dataset, source), merge.warnings + _notes(source, locate), True)
     try:
         with exclusive(engine, IMPORT_LOCK, wait=wait, on_wait=on_wait) as session:
             dataset, merge = prepared(session)
@@ -197,4 +201,4 @@ def import_school_file(engine: Engine, path: Path, school: str, *, dry_run: bool
         raise DatasetInvalid(source, [DatasetIssue((), (
             f"另一个导入（或写入）等待 {exc.waited:g} 秒后仍在进行，本次导入已放弃，"
             "未写入任何内容；请稍后重试"))]) from None
-    return ImportResult(changes, merge.warnings, False)
+    return ImportResult(changes, merge.warnings + _notes(source, locate), False)

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ class WorkbookLocator:
 
     def __init__(self) -> None:
         self.places: dict[JsonPath, Place] = {}
+        self.notes: list[str] = []  # what the reader left out on purpose (the template's example rows)
 
     def __call__(self, path: JsonPath) -> str:
         place = self.place(path)
@@ -119,6 +121,35 @@ class _Header:
     column: Column | str  # a str is an unknown column, kept under its header
     label: str  # as written in the file
     letter: str
+
+
+def _same(value: Any) -> Any:
+    """A cell value compared with what the template wrote: a date comes back as midnight datetime."""
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date()
+    return value
+
+
+@cache
+def _example_rows(title: str) -> list[dict[str, Any]]:
+    """The template's example rows of a sheet as column key -> the value the template writes."""
+    from scheduler.dataset.xlsx_layout import EXAMPLE
+
+    sheet = next(s for s in SHEETS if s.title == title)
+    return [{c.key: _same(_clean(c.codec.write(_get(row, c)))) for c in sheet.columns}
+            for row in sheet.placement.rows(EXAMPLE)]
+
+
+def _untouched_example(row: Sequence[Any], cells: list[tuple[_Header, Any]], examples: list[dict[str, Any]]) -> bool:
+    """A row the school left as the template wrote it: grey italic and every value the example's."""
+    first = next((c for c in row if c.value is not None), None)
+    font = getattr(first, "font", None)
+    color = getattr(getattr(font, "color", None), "rgb", None)
+    if not (font is not None and font.i and isinstance(color, str) and color[-6:].upper() == "808080"):
+        return False
+    found = {h.column.key: _same(v) for h, v in cells if isinstance(h.column, Column)}
+    return any(all(found.get(k) == v for k, v in example.items()) and set(found) <= set(example)
+               for example in examples)
 
 
 def _clean(value: Any) -> CellValue | None:
@@ -193,14 +224,25 @@ class _Reader:
         headers = self._headers(sheet, header)
         last = max((h.index for h in headers.values()), default=0) + 1
         previous: JsonPath | None = None
-        for number, values in enumerate(ws.iter_rows(min_row=2, max_col=last, values_only=True), start=2):
+        examples = _example_rows(sheet.title)
+        skipped = []
+        # Cells, not bare values: the template's untouched example rows are known by their grey italic font.
+        for number, row in enumerate(ws.iter_rows(min_row=2, max_col=last), start=2):
             if number > MAX_ROWS:
                 self._issue(Place(sheet.title, number), (sheet.title, number),
                             f"行数超过上限 {MAX_ROWS}（含带格式的空行）：请删除多余的行")
                 return
+            values = [c.value for c in row]
             cells = [(h, _clean(values[h.index]) if h.index < len(values) else None) for h in headers.values()]
-            if any(value is not None for _, value in cells):
-                previous = self._row(sheet, headers, number, cells, previous)
+            if not any(value is not None for _, value in cells):
+                continue
+            if _untouched_example(row, cells, examples):
+                skipped.append(number)
+                continue
+            previous = self._row(sheet, headers, number, cells, previous)
+        if skipped:
+            self.locate.notes.append(f"工作表「{sheet.title}」第 {'、'.join(map(str, skipped))} 行是模板中未修改的示例数据"
+                                     "（灰色斜体），未导入")
 
     def _headers(self, sheet: Sheet, values: Sequence[Any]) -> dict[str, _Header]:
         """Columns by key, found by header: the Chinese title or the JSON key, maybe with `*` or an aside.

@@ -51,6 +51,7 @@ def _uploads(request: Request, admin: Admin) -> list[m.DatasetUpload]:
 def _page(request: Request, admin: Admin, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("errors", None)
     context.setdefault("message", None)
+    context.setdefault("notes", [])
     return render(request, "data.html", admin, status_code, title="数据", schools=_schools(request, admin),
                   uploads=_uploads(request, admin), crumbs=[("总览", "/"), ("数据", None)], **context)
 
@@ -124,6 +125,7 @@ async def upload(request: Request, admin: PostDep, file: Annotated[UploadFile, F
         result = _run(content, filename, chosen, request, dry_run=True)
     except DatasetInvalid as exc:
         return _page(request, admin, 422, errors=error_rows(exc), filename=filename,
+                     notes=list(getattr(exc.locate, "notes", ())),
                      message=f"{filename}：{len(exc.errors)} 处错误，未导入任何内容。请修改后重新上传。")
     with transaction(engine(request)) as session:
         staged = m.DatasetUpload(created_at=now(), key_id=admin.key_id, community_code=admin.community,
