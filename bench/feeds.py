@@ -49,7 +49,7 @@ from calendars.publish import publish  # noqa: E402
 from calendars.tokens import community_addresses  # noqa: E402
 from feed_plans import construct_plan  # noqa: E402
 from scheduler.dataset.schema import Dataset  # noqa: E402
-from scheduler.dataset.store import apply  # noqa: E402
+from scheduler.dataset.store import StoredDataset, apply, load_stored  # noqa: E402
 from scheduler.db import make_engine, transaction, upgrade  # noqa: E402
 from scheduler.generate import generate_county  # noqa: E402
 from scheduler.plans import store_plan  # noqa: E402
@@ -130,7 +130,7 @@ def fetch(url: str, headers: dict[str, str]) -> tuple[int, Message, bytes]:
         return exc.code, exc.headers, b""
 
 
-def setup_county(url: str, communities: int, seed: int) -> tuple[Any, Dataset, dict[str, float]]:
+def setup_county(url: str, communities: int, seed: int) -> tuple[Any, StoredDataset, dict[str, float]]:
     engine = make_engine(url)
     upgrade(engine)
     ds = Dataset.model_validate(generate_county(communities, seed))
@@ -139,19 +139,23 @@ def setup_county(url: str, communities: int, seed: int) -> tuple[Any, Dataset, d
     with transaction(engine) as session:
         apply(session, ds, "generated")
     timings["import_seconds"] = time.perf_counter() - started
+    with transaction(engine) as session:
+        stored = load_stored(session)
+    assert stored is not None
     started = time.perf_counter()
     with transaction(engine) as session:
         for community in ds.communities:
-            store_plan(session, community.code, TERM, construct_plan(ds, community.code))
+            store_plan(session, community.code, TERM, construct_plan(ds, community.code),
+                       dataset_revision=stored.revision)
     timings["plan_construction_seconds"] = time.perf_counter() - started
-    return engine, ds, timings
+    return engine, stored, timings
 
 
-def publish_all(engine: Any, ds: Dataset, config: FeedConfig) -> tuple[float, int, int]:
+def publish_all(engine: Any, ds: StoredDataset, config: FeedConfig) -> tuple[float, int, int]:
     """Seconds to publish every community (one transaction each), feeds changed, occurrences."""
     started = time.perf_counter()
     changed = occurrences = 0
-    for community in ds.communities:
+    for community in ds.dataset.communities:
         with transaction(engine) as session:
             result = publish(session, community.code, TERM, config=config, dataset=ds)
         changed += result.feeds_changed
@@ -268,7 +272,7 @@ def main() -> None:
         print(f"generating and importing a county of {args.communities} communities (seed {args.seed}) …")
         engine, ds, timings = setup_county(url, args.communities, args.seed)
         print("plans: a fast deterministic construction (bench/feed_plans.py), not the solver — "
-              f"{timings['plan_construction_seconds']:.1f} s for {len(ds.communities)} communities")
+              f"{timings['plan_construction_seconds']:.1f} s for {len(ds.dataset.communities)} communities")
         seconds, changed, occurrences = publish_all(engine, ds, config)
         print(f"published {changed} feeds ({occurrences:,} dated events) in {seconds:.1f} s")
         again, unchanged_changes, _ = publish_all(engine, ds, config)
@@ -276,7 +280,7 @@ def main() -> None:
         sizes = feed_sizes(engine)
 
         with transaction(engine) as session:
-            teachers = [a for c in ds.communities for a in community_addresses(session, c.code, config)
+            teachers = [a for c in ds.dataset.communities for a in community_addresses(session, c.code, config)
                         if a.kind == "teacher"]
         step = max(1, len(teachers) // args.feeds)
         largest = sizes["largest"]["teacher"]["code"]

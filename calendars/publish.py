@@ -30,7 +30,7 @@ from calendars.state import FeedState
 from calendars.tokens import current_token, meeting_key, server_secret
 from calendars.window import render_window, window_start
 from scheduler.dataset.schema import Dataset
-from scheduler.dataset.store import StoredDatasetInvalid, load_dataset_whole
+from scheduler.dataset.store import StoredDataset, StoredDatasetInvalid, load_dataset_whole, load_stored_whole
 from scheduler.dataset.terms import term_calendar
 from scheduler.models import County, PlanPublication, PlanVersion
 from scheduler.covers.overrides import apply_changes, confirmed_changes
@@ -39,6 +39,7 @@ from scheduler.plans import (
     default_effective_date, find_version, plans_by_date, publications, published_version, record_publication,
     set_published, stored_document,
 )
+from scheduler.recheck import Recheck, recheck
 from scheduler.school_calendar import SchoolDay, school_days
 
 
@@ -49,6 +50,15 @@ GZIP_LEVEL = 3
 
 class PublishError(ValueError):
     """The plan cannot be published as asked (no dataset, unknown community or term)."""
+
+
+class PublishRefused(PublishError):
+    """The version was solved from other data and breaks a hard rule on the current data."""
+
+    def __init__(self, verdict: Recheck) -> None:
+        self.verdict = verdict
+        super().__init__(f"{verdict.describe()}：未通过独立校验（{len(verdict.violations)} 处违反硬性规则），未发布；"
+                         "请按当前数据重新排课（tongpan solve 或 tongpan regenerate）")
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class PublishResult:
     feeds_unchanged: int
     occurrences: int  # dated events of this plan over the term, summed over the feeds showing them
     over_limit: tuple[FeedKey, ...] = ()  # feeds whose shortest window still passes the size limit
+    verdict: Recheck | None = None  # which data the version was solved from and judged by
 
 
 def calendar_name(kind: str, owner: str) -> str:
@@ -167,28 +178,33 @@ def _feeds(session: Session, community: str, owners: dict[FeedKey, str]) -> dict
 
 def publish(session: Session, community: str, term: str, version: int | None = None, *,
             config: FeedConfig | None = None, now: datetime | None = None,
-            dataset: Dataset | None = None, effective_from: date | None = None) -> PublishResult:
+            dataset: StoredDataset | None = None, effective_from: date | None = None) -> PublishResult:
     """Make a plan version (the latest when `version` is None) the published one and render its feeds.
 
     The version applies from `effective_from` (default: the next school day,
     or the term's start when the term has not begun or was never published);
     dated occurrences before it keep what earlier publications gave them.
     `now` is the publication time (stamps, and what "passed" means for
-    cancelled events); `dataset` saves reloading it when publishing many
-    communities in one go. Raises scheduler.plans.PlanNotFound for a missing or
-    unpublishable version, PublishError for a missing dataset, community or
-    term or an effective date in the past, and
+    cancelled events); `dataset` is the stored dataset as the caller read it
+    (a job passes the one it solved from; publishing many communities reads it
+    once), else it is read here. A version solved from data of another
+    revision is judged again on this data first (scheduler.recheck).
+    Raises scheduler.plans.PlanNotFound for a missing or unpublishable
+    version, PublishRefused when the re-check finds violations, PublishError
+    for a missing dataset, community or term or an effective date in the
+    past, and
     scheduler.school_calendar.CalendarError for a term whose school days are
     unknown.
     """
     config = config or FeedConfig.from_env()
     now = now or datetime.now(timezone.utc)
     try:
-        ds = dataset or load_dataset_whole(session)
+        stored = dataset or load_stored_whole(session)
     except StoredDatasetInvalid as exc:
         raise PublishError(str(exc)) from None
-    if ds is None:
+    if stored is None:
         raise PublishError("数据库中还没有数据，请先 tongpan import")
+    ds = stored.dataset
     stored_term = next((t for t in ds.terms if t.code == term), None)
     if stored_term is None:
         raise PublishError(f"没有学期 {term}")
@@ -198,6 +214,9 @@ def publish(session: Session, community: str, term: str, version: int | None = N
         raise PublishError(str(exc)) from None
     days = school_days(term_calendar(stored_term))
     plan = find_version(session, community, term, version)
+    verdict = recheck(stored, plan)
+    if verdict.violations:
+        raise PublishRefused(verdict)
     history = publications(session, community, term)
     today = now.astimezone(ZoneInfo(directory.timezone)).date()
     if effective_from is None:
@@ -219,7 +238,7 @@ def publish(session: Session, community: str, term: str, version: int | None = N
             raise PublishError(exc.describe()) from exc
     return PublishResult(community, term, plan.version, previous.version if previous else None, now,
                          effective_from, changed, total - changed, sum(len(o) for o in occurrences.values()),
-                         over)
+                         over, verdict)
 
 
 Labels = dict[tuple[str, str], str]  # ("{kind}.{code}", YYYYMMDD) -> title of its cancelled events

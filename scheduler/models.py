@@ -233,6 +233,8 @@ class PlanVersion(Base):
     activities: Mapped[list[Any]] = mapped_column(JSON, default=list)
     unmet: Mapped[list[Any]] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(Text, default="")
+    # SHA-256 of the canonical dataset export the plan was solved from; None for versions from before 0011
+    dataset_revision: Mapped[str | None] = mapped_column(String(64))
 
 
 class PublishedPlan(Base):

@@ -103,6 +103,7 @@ class PlanDocument(Plan):
     version: int
     status: str
     created_at: datetime
+    dataset_revision: str | None = None  # beyond the spec: SHA-256 of the dataset export it was solved from
 
     def to_json(self) -> dict[str, Any]:
         """Keys in the order of the spec's example; times with their UTC offset."""
@@ -110,7 +111,8 @@ class PlanDocument(Plan):
         head = {key: body.pop(key) for key in ("format", "community", "term", "version", "status")}
         body.pop("created_at")
         stamp = self.created_at if self.created_at.tzinfo else self.created_at.replace(tzinfo=timezone.utc)
-        return {**head, "created_at": stamp.isoformat(), **body}
+        revision = {"dataset_revision": body.pop("dataset_revision")} if "dataset_revision" in body else {}
+        return {**head, "created_at": stamp.isoformat(), **revision, **body}
 
 
 def read_plan(data: Any) -> Plan:

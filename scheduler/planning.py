@@ -1,7 +1,9 @@
 """Solving a community's plan end to end: load, solve against the published plan, check, store.
 
-The solve runs outside any database transaction (it takes minutes); the result
-is stored in one short transaction afterwards. A plan the independent checker
+The dataset is read once, with its revision, and that one read is what the
+plan is solved from, checked against and recorded as solved from. The solve
+runs outside any database transaction (it takes minutes); the result is
+stored in one short transaction afterwards. A plan the independent checker
 rejects is stored as `failed`, never `ready`, so it can never be published.
 """
 
@@ -15,8 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from scheduler.check import Violation, check_plan
-from scheduler.dataset.schema import Dataset
-from scheduler.dataset.store import StoredDatasetInvalid, load_dataset
+from scheduler.dataset.store import StoredDataset, StoredDatasetInvalid, load_stored
 from scheduler.db import snapshot, transaction
 from scheduler.models import PlanVersion
 from scheduler.plan_document import Plan, PlanDocument, read_plan
@@ -36,50 +37,53 @@ class Outcome:
     violations: list[Violation]
 
 
-def load_for(engine: Engine, community: str, term: str) -> tuple[Dataset, PlanDocument | None]:
+def load_for(engine: Engine, community: str, term: str) -> tuple[StoredDataset, PlanDocument | None]:
     """The stored dataset and the community's published plan (if any), read in one snapshot."""
     try:
         with snapshot(engine) as session:
-            dataset = load_dataset(session)
+            stored = load_stored(session)
             pointer = published_version(session, community, term)
             published = stored_document(pointer) if pointer is not None else None
     except StoredDatasetInvalid as exc:
         raise PlanningError(str(exc)) from None
-    if dataset is None:
+    if stored is None:
         raise PlanningError("数据库中还没有数据，请先 tongpan import")
-    if community not in {c.code for c in dataset.communities}:
+    if community not in {c.code for c in stored.dataset.communities}:
         raise PlanningError(f"没有教共体 {community}")
-    if term not in {t.code for t in dataset.terms}:
+    if term not in {t.code for t in stored.dataset.terms}:
         raise PlanningError(f"没有学期 {term}")
-    return dataset, published
+    return stored, published
 
 
-def solve_checked(dataset: Dataset, published: PlanDocument | None, community: str, term: str, *,
+def solve_checked(stored: StoredDataset, published: PlanDocument | None, community: str, term: str, *,
                   time_limit: float, workers: int,
                   progress: Progress | None = None) -> tuple[Plan, list[Violation]]:
     """Solve from the published plan and judge the result, as exported, with the independent checker."""
     hint = published.to_json() if published is not None else None
-    result = read_plan(solve(dataset, community, term, time_limit=time_limit, workers=workers, published=hint,
-                             progress=progress))
-    return result, check_plan(dataset, result.to_json(), community, term)
+    result = read_plan(solve(stored.dataset, community, term, time_limit=time_limit, workers=workers,
+                             published=hint, progress=progress))
+    return result, check_plan(stored.dataset, result.to_json(), community, term)
 
 
-def store_checked(session: Session, community: str, term: str, result: Plan,
-                  violations: list[Violation], *, job: int | None = None) -> PlanVersion:
-    """Store a checked result as the next version: `ready`, or `failed` with the violations as its message."""
+def store_checked(session: Session, community: str, term: str, result: Plan, violations: list[Violation], *,
+                  solved_from: StoredDataset, job: int | None = None) -> PlanVersion:
+    """Store a checked result as the next version: `ready`, or `failed` with the violations as its message.
+
+    The version records the revision of the dataset it was solved from and checked against.
+    """
     if job is not None:
         result = result.with_stats(job=job)
     message = "\n".join(str(v) for v in violations)
     return store_plan(session, community, term, result, status="failed" if violations else "ready",
-                      message=message)
+                      message=message, dataset_revision=solved_from.revision)
 
 
 def solve_and_store(engine: Engine, community: str, term: str, *, time_limit: float, workers: int,
                     progress: Progress | None = None, job: int | None = None) -> Outcome:
     """Solve, check and store a new plan version (status `ready`, or `failed` with the violations)."""
-    dataset, published = load_for(engine, community, term)
-    result, violations = solve_checked(dataset, published, community, term, time_limit=time_limit,
+    stored, published = load_for(engine, community, term)
+    result, violations = solve_checked(stored, published, community, term, time_limit=time_limit,
                                        workers=workers, progress=progress)
     with transaction(engine) as session:
-        plan = store_checked(session, community, term, result, violations, job=job)
+        plan = store_checked(session, community, term, result, violations, solved_from=stored, job=job)
     return Outcome(plan, violations)

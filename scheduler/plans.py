@@ -33,18 +33,20 @@ def aware(moment: datetime) -> datetime:
 
 
 def store_plan(session: Session, community: str, term: str, result: Plan | dict[str, Any], *,
-               status: str = "ready", message: str = "") -> PlanVersion:
+               status: str = "ready", message: str = "", dataset_revision: str | None = None) -> PlanVersion:
     """Write a solver result as the next version number of this community and term.
 
-    A plain `{"activities", "unmet", "stats"}` dict is read through the typed
-    module first, so nothing of the wrong shape is ever stored.
+    `dataset_revision` is the revision of the dataset it was solved from
+    (scheduler.dataset.store.dataset_revision). A plain `{"activities",
+    "unmet", "stats"}` dict is read through the typed module first, so nothing
+    of the wrong shape is ever stored.
     """
     latest = session.scalar(select(func.max(PlanVersion.version)).where(
         PlanVersion.community_code == community, PlanVersion.term_code == term))
     body = read_plan(result).to_json()
     plan = PlanVersion(community_code=community, term_code=term, version=(latest or 0) + 1, status=status,
                        created_at=now(), stats=body["stats"], activities=body["activities"],
-                       unmet=body["unmet"], message=message)
+                       unmet=body["unmet"], message=message, dataset_revision=dataset_revision)
     session.add(plan)
     session.flush()
     return plan
@@ -97,7 +99,7 @@ def stored_document(plan: PlanVersion) -> PlanDocument:
     """The version as `tongpan-plan/1` (spec/plan.md)."""
     return PlanDocument(community=plan.community_code, term=plan.term_code, version=plan.version,
                         status=plan.status, created_at=aware(plan.created_at), activities=plan.activities,
-                        unmet=plan.unmet, stats=plan.stats)
+                        unmet=plan.unmet, stats=plan.stats, dataset_revision=plan.dataset_revision)
 
 
 def plan_document(plan: PlanVersion) -> dict[str, Any]:

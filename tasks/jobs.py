@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import models as m
+from scheduler.dataset.store import StoredDataset
 from scheduler.db import transaction
 from scheduler.plans import aware, now
 from scheduler.solver.summary import progress_text
@@ -120,6 +121,7 @@ class Step:
     action: Literal["solve", "publish", "wait", "done"]
     attempt: int = 0
     delay: float = 0.0
+    dataset: StoredDataset | None = None  # what a solve read, for a publisher in the same process
 
 
 def _lock(session: Session, job_id: int) -> Job | None:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from scheduler.check import Violation
+from scheduler.dataset.store import StoredDataset
 from scheduler.db import transaction
 from scheduler.models import PlanVersion
 from scheduler.plan_document import Plan
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SolveChecked = Callable[..., tuple[Plan, list[Violation]]]
-Publish = Callable[[Session, str, str, int], "PublishResult"]
+Publish = Callable[..., "PublishResult"]  # (session, community, term, version, *, dataset=StoredDataset | None)
 
 SHOWN_VIOLATIONS = 3
 
@@ -46,7 +47,9 @@ class Work:
     """What a regenerate job calls; tests put a fake solver (and publisher) in.
 
     `solve_checked` is scheduler.planning.solve_checked: the solve from the
-    published plan, judged by the independent checker.
+    published plan, judged by the independent checker. `publish` is
+    calendars.publish.publish, given the dataset the job solved from when it
+    runs in the same process.
     """
 
     solve_checked: SolveChecked
@@ -61,33 +64,35 @@ def default_work() -> Work:
     return Work(solve_checked=solve_checked, publish=publish)
 
 
-def _violations_message(version: int, violations: list[Violation]) -> str:
+def _violations_message(what: str, violations: list[Violation]) -> str:
     shown = "；".join(str(v) for v in violations[:SHOWN_VIOLATIONS])
     more = f"；另有 {len(violations) - SHOWN_VIOLATIONS} 处" if len(violations) > SHOWN_VIOLATIONS else ""
-    return f"第 {version} 版未通过独立校验（{len(violations)} 处违规），未发布。{shown}{more}"
+    return f"{what}未通过独立校验（{len(violations)} 处违规），未发布。{shown}{more}"
 
 
-def _store(engine: Engine, job_id: int, attempt: int, result: Plan,
-           violations: list[Violation]) -> Step:
+def _store(engine: Engine, job_id: int, attempt: int, result: Plan, violations: list[Violation],
+           solved_from: StoredDataset) -> Step:
     """Store the version and record it on the job in one transaction, if this run still owns the job."""
     with transaction(engine) as session:
         job = lock_active(session, job_id, attempt=attempt)
         if job is None or job.plan_version_id is not None:
             return Step("done")
-        plan = store_checked(session, job.community_code, job.term_code, result, violations, job=job_id)
+        plan = store_checked(session, job.community_code, job.term_code, result, violations,
+                             solved_from=solved_from, job=job_id)
         job.plan_version_id = plan.id
         if violations:
-            finish(job, "failed", _violations_message(plan.version, violations))
+            finish(job, "failed", _violations_message(f"第 {plan.version} 版", violations))
             return Step("done")
         job.phase, job.progress = "publishing", PROGRESS["publishing"]
         job.message = f"第 {plan.version} 版已通过校验并保存，等待发布"
-        return Step("publish")
+        return Step("publish", dataset=solved_from)
 
 
 def solve_job(engine: Engine, job_id: int, worker: str, limits: Limits, work: Work) -> Step:
     """Claim the job and, if it is this delivery's to solve, solve, check and store it.
 
-    Returns the next step: `publish`, `wait` (another live worker holds the job)
+    Returns the next step: `publish` (carrying the dataset it solved from, for
+    a publisher in this process), `wait` (another live worker holds the job)
     or `done` (finished, failed, or taken over by another run).
     """
     step = claim(engine, job_id, worker, limits)
@@ -98,15 +103,15 @@ def solve_job(engine: Engine, job_id: int, worker: str, limits: Limits, work: Wo
             with transaction(engine) as session:
                 job = session.get_one(Job, job_id)
                 community, term = job.community_code, job.term_code
-            dataset, published = load_for(engine, community, term)
+            stored, published = load_for(engine, community, term)
             reporter.phase("solving", "开始求解")
-            result, violations = work.solve_checked(dataset, published, community, term,
+            result, violations = work.solve_checked(stored, published, community, term,
                                                     time_limit=limits.solver_seconds,
                                                     workers=limits.solver_workers,
                                                     progress=reporter.solver_progress)
         if reporter.lost:
             return Step("done")
-        return _store(engine, job_id, step.attempt, result, violations)
+        return _store(engine, job_id, step.attempt, result, violations, stored)
     except SoftTimeLimitExceeded:
         fail(engine, job_id, f"超过时限 {limits.soft_time_limit:g} 秒，任务终止", attempt=step.attempt)
     except PlanningError as exc:
@@ -125,16 +130,25 @@ def _published_message(version: PlanVersion, published: PublishResult) -> str:
             f"{published.feeds_changed} 个订阅日历已更新；{summary_text(plan.stats)}")
 
 
-def publish_job(engine: Engine, job_id: int, work: Work) -> None:
-    """Publish the job's stored version and finish the job, in one transaction; a no-op once done."""
+def publish_job(engine: Engine, job_id: int, work: Work, dataset: StoredDataset | None = None) -> None:
+    """Publish the job's stored version and finish the job, in one transaction; a no-op once done.
+
+    `dataset` is the one the job solved from, when this process solved it; a
+    publisher elsewhere (Celery's publish queue) reads the current one, and a
+    version solved from other data is checked again on it (calendars.publish).
+    """
+    from calendars.publish import PublishRefused
+
     try:
         with transaction(engine) as session:
             job = lock_active(session, job_id)
             if job is None or job.plan_version_id is None:
                 return
             plan = session.get_one(PlanVersion, job.plan_version_id)
-            published = work.publish(session, job.community_code, job.term_code, plan.version)
+            published = work.publish(session, job.community_code, job.term_code, plan.version, dataset=dataset)
             finish(job, "succeeded", _published_message(plan, published))
+    except PublishRefused as exc:
+        fail(engine, job_id, _violations_message(exc.verdict.describe() + "，", exc.verdict.violations))
     except Exception as exc:  # as in solve_job: the row says what went wrong
         log.exception("job %s: publishing failed", job_id)
         fail(engine, job_id, f"发布失败：{type(exc).__name__}: {exc}")

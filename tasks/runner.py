@@ -58,7 +58,7 @@ class InProcessRunner:
                 time.sleep(step.delay)
                 continue
             if step.action == "publish":
-                publish_job(self.engine, job_id, work)
+                publish_job(self.engine, job_id, work, step.dataset)
             return
 
     def _loop(self) -> None:

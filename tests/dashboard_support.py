@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from calendars.publish import publish as publish_plan
 from jobs_support import import_document
+from scheduler.dataset.store import stored_revision
 from scheduler.db import transaction
 from scheduler.generate import generate_county
 from scheduler.plans import store_plan
@@ -66,10 +67,14 @@ def plan_of(community: str) -> list[dict[str, Any]]:
 
 
 def store(engine: Engine, community: str, activities: list[dict[str, Any]], *, publish: bool = False,
-          unmet: list[dict[str, Any]] | None = None, stats: dict[str, Any] | None = None) -> int:
+          unmet: list[dict[str, Any]] | None = None, stats: dict[str, Any] | None = None,
+          from_current_data: bool = True) -> int:
+    """Store a hand-made version, as solved from the data now stored unless `from_current_data` is False
+    (then publishing it re-checks it on the current data)."""
     with transaction(engine) as session:
         plan = store_plan(session, community, TERM, {"activities": activities, "unmet": unmet or [],
-                                                      "stats": stats or {"objective": 120, "bound": 100}})
+                                                      "stats": stats or {"objective": 120, "bound": 100}},
+                          dataset_revision=stored_revision(session) if from_current_data else None)
         if publish:
             publish_plan(session, community, TERM, plan.version)
         return plan.version

@@ -22,6 +22,7 @@ from calendars.config import FeedConfig
 from calendars.models import Feed
 from calendars.publish import PublishResult, publish
 from calendars.window import window_start
+from scheduler.dataset.store import stored_revision
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import apply
 from scheduler.dataset.terms import term_calendar
@@ -111,7 +112,8 @@ def moved(plan: list[dict[str, Any]], index: int, **changes: Any) -> list[dict[s
 def store_and_publish(engine: Engine, activities: list[dict[str, Any]], at: datetime,
                       config: FeedConfig = CONFIG) -> PublishResult:
     with transaction(engine) as session:
-        plan = store_plan(session, COMMUNITY, TERM, read_plan({"activities": activities}))
+        plan = store_plan(session, COMMUNITY, TERM, read_plan({"activities": activities}),
+                          dataset_revision=stored_revision(session))
         return publish(session, COMMUNITY, TERM, plan.version, config=config, now=at)
 
 

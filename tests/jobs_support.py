@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from conftest import missing_service
 from scheduler.check import Violation
 from scheduler.dataset.load import import_file
+from scheduler.dataset.store import StoredDataset
 from scheduler.generate import generate_community_dataset, generate_county
 from scheduler.plan_document import Plan, PlanDocument, read_plan
 from scheduler.plans import find_version, set_published
@@ -64,11 +65,12 @@ class FakeWork:
     progress_reports: int = 3
     solves: list[dict[str, Any]] = field(default_factory=list)
     publications: list[tuple[str, str, int]] = field(default_factory=list)
+    published_from: list[StoredDataset | None] = field(default_factory=list)  # the dataset each publish was given
     before_return: Callable[[], None] | None = None
 
     def solve_checked(self, ds: Any, published: PlanDocument | None, community: str, term: str,
                       **options: Any) -> tuple[Plan, list[Violation]]:
-        self.solves.append({"community": community, "term": term, "published": published, **options})
+        self.solves.append({"community": community, "term": term, "published": published, "dataset": ds, **options})
         for i in range(self.progress_reports):
             options["progress"]({"phase": "search", "objective": 100 - i, "bound": 90, "elapsed": float(i)})
         if self.solve_error is not None:
@@ -78,9 +80,11 @@ class FakeWork:
         n = len(self.solves)
         return fake_plan(n), list(self.violations)
 
-    def publish(self, session: Session, community: str, term: str, version: int) -> Any:
+    def publish(self, session: Session, community: str, term: str, version: int, *,
+                dataset: StoredDataset | None = None) -> Any:
         set_published(session, find_version(session, community, term, version))
         self.publications.append((community, term, version))
+        self.published_from.append(dataset)
         return SimpleNamespace(feeds_changed=3)
 
     def work(self) -> Work:

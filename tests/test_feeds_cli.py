@@ -24,6 +24,7 @@ from feeds_support import (
     COMMUNITY, TERM, TERM_SPAN, People, base_plan, check_format, dataset, expected_counts, load, stored_feeds,
     cut_feeds, travel_counts, window_today,
 )
+from scheduler.dataset.store import stored_revision
 from scheduler.db import make_engine, transaction, upgrade
 from scheduler.plan_document import read_plan
 from scheduler.plans import store_plan
@@ -79,7 +80,8 @@ def check_with_libical(files: list[Path]) -> None:
 
 def _store(engine: Engine, activities: list[dict[str, Any]]) -> None:
     with transaction(engine) as session:
-        store_plan(session, COMMUNITY, TERM, read_plan({"activities": activities}))
+        store_plan(session, COMMUNITY, TERM, read_plan({"activities": activities}),
+                   dataset_revision=stored_revision(session))
 
 
 def test_publish_list_reissue_export_and_ical_js(engine: Engine, tmp_path: Path) -> None:
@@ -150,7 +152,7 @@ def publish_solver_plan(engine: Engine) -> tuple[dict[str, Any], dict[tuple[str,
     load(engine)
     plan = solver_plan()
     with transaction(engine) as session:
-        store_plan(session, COMMUNITY, TERM, read_plan(plan))
+        store_plan(session, COMMUNITY, TERM, read_plan(plan), dataset_revision=stored_revision(session))
     assert tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM).exit_code == 0
     return plan, stored_feeds(engine)
 

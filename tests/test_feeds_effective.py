@@ -17,6 +17,7 @@ from feeds_support import (
     BEFORE_TERM, COMMUNITY, CONFIG, LEAD_CLASS, TERM, TERM_SPAN, People, base_plan, events, load, moved,
     store_and_publish, stored_feeds,
 )
+from scheduler.dataset.store import stored_revision
 from scheduler.db import transaction
 from scheduler.plan_document import read_plan
 from scheduler.plans import publications, published_version, store_plan
@@ -75,7 +76,8 @@ def test_an_explicit_later_date_keeps_the_old_plan_until_then(engine: Engine, tm
     load(engine)
     store_and_publish(engine, base_plan(), BEFORE_TERM)
     with transaction(engine) as session:
-        plan = store_plan(session, COMMUNITY, TERM, read_plan({"activities": _monday_lesson_moved()}))
+        plan = store_plan(session, COMMUNITY, TERM, read_plan({"activities": _monday_lesson_moved()}),
+                          dataset_revision=stored_revision(session))
         result = publish(session, COMMUNITY, TERM, plan.version, config=CONFIG, now=MID_TERM,
                          effective_from=date(2026, 10, 26))
     assert result.effective_from == date(2026, 10, 26)
@@ -117,7 +119,8 @@ def test_a_date_in_the_past_is_refused_and_changes_nothing(engine: Engine) -> No
     store_and_publish(engine, base_plan(), BEFORE_TERM)
     before = stored_feeds(engine)
     with transaction(engine) as session:
-        store_plan(session, COMMUNITY, TERM, read_plan({"activities": _monday_lesson_moved()}))
+        store_plan(session, COMMUNITY, TERM, read_plan({"activities": _monday_lesson_moved()}),
+                          dataset_revision=stored_revision(session))
     refused = tongpan(engine, "publish", "--community", COMMUNITY, "--term", TERM, "--from", "2026-09-07")
     assert refused.exit_code == 2 and "早于今天" in refused.output
     assert stored_feeds(engine) == before

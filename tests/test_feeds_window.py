@@ -12,6 +12,7 @@ from calendars.models import Feed
 from calendars.publish import publish, refresh_feeds
 from calendars.window import shortest_end, window_start
 from feeds_support import CONFIG, COMMUNITY, LEAD_CLASS, TERM, base_plan, load, stored_feeds
+from scheduler.dataset.store import stored_revision
 from scheduler.db import transaction
 from scheduler.plans import store_plan
 
@@ -32,7 +33,8 @@ def _day(uid: str) -> date:
 
 def _publish(engine: Engine, at: datetime) -> None:
     with transaction(engine) as session:
-        plan = store_plan(session, COMMUNITY, TERM, {"activities": base_plan()})
+        plan = store_plan(session, COMMUNITY, TERM, {"activities": base_plan()},
+                          dataset_revision=stored_revision(session))
         result = publish(session, COMMUNITY, TERM, plan.version, config=SMALL, now=at)
     assert result.over_limit == ()
 

@@ -7,16 +7,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
 
 from jobs_support import TERM, FakeWork, fake_plan, import_document, small_community, wait_for
 from scheduler.check import Violation
+from calendars.publish import publish
+from scheduler.dataset.store import stored_revision
 from scheduler.db import transaction
 from scheduler.models import PlanVersion
 from scheduler.plans import now, published_version
 from tasks.config import Limits
 from tasks.jobs import claim, trigger
 from tasks.models import Job
-from tasks.regenerate import publish_job, solve_job
+from tasks.regenerate import Work, publish_job, solve_job
 from tasks.runner import InProcessRunner
 
 LIMITS = Limits(solver_seconds=10, solver_workers=1, visibility_timeout=60, lease=3)
@@ -30,6 +33,10 @@ def community(engine: Engine, tmp_path: Path) -> str:
 def _job(engine: Engine, job_id: int) -> Job:
     with transaction(engine) as session:
         return session.get_one(Job, job_id)
+
+
+def _version_row(session: Session, number: int) -> PlanVersion:
+    return session.scalars(select(PlanVersion).where(PlanVersion.version == number)).one()
 
 
 def _versions(engine: Engine) -> list[tuple[int, str]]:
@@ -139,3 +146,30 @@ def test_the_runner_takes_up_jobs_a_dead_process_left(engine: Engine, community:
     assert row.attempts == 2 and row.worker is not None and row.worker.endswith(":in-process")
     with transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(PlanVersion)) == 1
+
+
+def test_the_job_reads_the_dataset_once_and_publishes_from_what_it_solved(engine: Engine, community: str) -> None:
+    fake = FakeWork()
+    job = trigger(engine, community, TERM, "test").job
+    InProcessRunner(engine, LIMITS, fake.work()).run(job.id)
+    solved_from = fake.solves[0]["dataset"]
+    assert fake.published_from == [solved_from]  # the same read, not a second one
+    with transaction(engine) as session:
+        assert _version_row(session, 1).dataset_revision == solved_from.revision == stored_revision(session)
+
+
+def test_a_publish_in_another_process_after_a_reimport_checks_again_and_refuses(
+        engine: Engine, community: str, tmp_path: Path) -> None:
+    fake = FakeWork()
+    job = trigger(engine, community, TERM, "test").job
+    assert solve_job(engine, job.id, "w1", LIMITS, fake.work()).action == "publish"
+    changed = small_community()
+    changed["teachers"][0]["name"] = "新名字"
+    import_document(engine, tmp_path, changed)
+    # Celery's publish queue gets only the job id: it reads today's data, on which the fake plan's codes
+    # (class X-1 at campus X) do not exist.
+    publish_job(engine, job.id, Work(solve_checked=fake.solve_checked, publish=publish))
+    row = _job(engine, job.id)
+    assert row.state == "failed"
+    assert "已按当前数据" in row.message and "未通过独立校验" in row.message and "规则 0" in row.message
+    assert _versions(engine) == [(1, "ready")]

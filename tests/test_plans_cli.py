@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from scheduler.db import make_engine, transaction
 from scheduler.models import PlanVersion
+from scheduler.plans import published_version
 from solver_cases import TERM, case, clock_bell, klass, school, teacher
 from tongpan.cli import app
 
@@ -22,19 +24,22 @@ def tongpan(url: str, *args: str) -> Any:
     return runner.invoke(app, list(args), env={"TONGPAN_DATABASE_URL": url}, catch_exceptions=False)
 
 
-def one_school_without_science() -> dict[str, Any]:
+def one_school_without_science(**t1: Any) -> dict[str, Any]:
     """Two periods of 语文 a teacher can take, one of KX nobody in the community is qualified for."""
-    return case([school("U", "week")], [teacher("T1", "U", {"YW": [5]})], [klass("U", 5)],
+    return case([school("U", "week")], [teacher("T1", "U", {"YW": [5]}, **t1)], [klass("U", 5)],
                 {"YW": 2, "KX": 1}, [clock_bell("week", "08:00", 40, 10, 6)])
+
+
+def import_document(url: str, path: Path, document: dict[str, Any]) -> None:
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = tongpan(url, "import", str(path))
+    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture
 def url(database_url: str, tmp_path: Path) -> str:
     assert tongpan(database_url, "db", "upgrade").exit_code == 0
-    path = tmp_path / "c1.json"
-    path.write_text(json.dumps(one_school_without_science(), ensure_ascii=False), encoding="utf-8")
-    result = tongpan(database_url, "import", str(path))
-    assert result.exit_code == 0, result.output
+    import_document(database_url, tmp_path / "c1.json", one_school_without_science())
     return database_url
 
 
@@ -95,3 +100,64 @@ def test_unknown_community_version_or_term_is_a_clear_error(url: str) -> None:
     assert missing.exit_code == 2 and "第 3 版" in missing.stderr
     with transaction(make_engine(url)) as session:
         assert session.scalars(select(PlanVersion)).all() == []
+
+
+def _version(url: str, number: int) -> PlanVersion:
+    with transaction(make_engine(url)) as session:
+        return session.scalars(select(PlanVersion).where(PlanVersion.version == number)).one()
+
+
+def _revision(url: str) -> str:
+    exported = tongpan(url, "export", "dataset")
+    assert exported.exit_code == 0
+    return hashlib.sha256(exported.stdout.encode("utf-8")).hexdigest()
+
+
+def test_a_version_records_the_revision_of_the_data_it_was_solved_from(url: str) -> None:
+    solve(url)
+    revision = _revision(url)
+    assert _version(url, 1).dataset_revision == revision  # `tongpan export dataset | sha256sum`
+    exported = json.loads(tongpan(url, "export", "plan", "--community", "C1", "--term", TERM).stdout)
+    assert exported["dataset_revision"] == revision
+    check = tongpan(url, "check", "--community", "C1", "--term", TERM)
+    assert check.exit_code == 0
+    assert f"按当前数据（数据版本 {revision[:12]}，即该版求解时的数据）校验第 1 版" in check.stdout
+
+
+def test_publishing_after_a_reimport_that_breaks_a_rule_is_refused_with_the_violations(
+        url: str, tmp_path: Path) -> None:
+    solve(url)
+    before = _revision(url)
+    day = _version(url, 1).activities[0]["day"]
+    import_document(url, tmp_path / "c1-unavailable.json", one_school_without_science(unavailable=[{"day": day}]))
+    after = _revision(url)
+    assert after != before
+    refused = tongpan(url, "publish", "--community", "C1", "--term", TERM)
+    assert refused.exit_code == 2
+    assert "规则 6" in refused.stdout and "T1" in refused.stdout  # each violation, named
+    assert (f"第 1 版基于数据版本 {before[:12]} 求解，已按当前数据（数据版本 {after[:12]}）重新校验："
+            "未通过独立校验") in refused.stderr
+    with transaction(make_engine(url)) as session:
+        assert published_version(session, "C1", TERM) is None
+    assert _version(url, 1).status == "ready"
+    check = tongpan(url, "check", "--community", "C1", "--term", TERM)
+    assert check.exit_code == 1 and "规则 6" in check.stdout
+    assert f"按当前数据（数据版本 {after[:12]}，该版求解自数据版本 {before[:12]}）校验第 1 版" in check.stdout
+
+
+def test_publishing_after_a_harmless_reimport_checks_again_and_publishes(url: str, tmp_path: Path) -> None:
+    solve(url)
+    renamed = one_school_without_science()
+    renamed["teachers"][0]["name"] = "王丽"
+    import_document(url, tmp_path / "c1-renamed.json", renamed)
+    published = tongpan(url, "publish", "--community", "C1", "--term", TERM)
+    assert published.exit_code == 0, published.output
+    assert "重新校验：没有违反任何硬性规则" in published.stdout
+    assert _version(url, 1).status == "published"
+
+
+def test_publishing_a_version_of_the_current_data_does_not_check_it_twice(url: str) -> None:
+    solve(url)
+    published = tongpan(url, "publish", "--community", "C1", "--term", TERM)
+    assert published.exit_code == 0, published.output
+    assert "重新校验" not in published.stdout and "已发布教共体 C1" in published.stdout

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from scheduler.dataset.issues import DatasetInvalid
 from scheduler.dataset.load import WAITING_MESSAGE, import_file
-from scheduler.dataset.store import LISTS, ListChange, export_document, stored_term
+from scheduler.dataset.store import LISTS, ListChange, canonical_text, export_document, stored_term
 from scheduler.db import current_revision, head_revision, make_engine, snapshot, transaction, upgrade
 from scheduler.school_calendar import CalendarError, school_days
 from scheduler.dataset.terms import term_calendar
@@ -132,7 +132,7 @@ def export_dataset(
         document = export_document(session)
     if document is None:
         raise fail("数据库中还没有数据，请先 tongpan import")
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    text = canonical_text(document)
     if out_file is None:
         typer.echo(text, nl=False)
     else:

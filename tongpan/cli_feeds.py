@@ -18,7 +18,7 @@ import typer
 from calendars.config import FeedConfig
 from calendars.export import export_feeds
 from calendars.models import KIND_NAMES
-from calendars.publish import PublishError, publish
+from calendars.publish import PublishError, PublishRefused, publish
 from calendars.tokens import FeedAddress, community_addresses, reissue
 from scheduler.db import transaction
 from scheduler.plans import PlanNotFound
@@ -52,10 +52,16 @@ def publish_command(
         with transaction(cli.engine()) as session:
             result = publish(session, community, term, version,
                              effective_from=effective.date() if effective else None)
+    except PublishRefused as exc:
+        for violation in exc.verdict.violations:
+            cli.out.print(str(violation), highlight=False, markup=False)
+        raise cli.fail(str(exc)) from None
     except (PlanNotFound, PublishError) as exc:
         raise cli.fail(str(exc)) from None
     except CalendarError as exc:
         raise cli.fail(f"学期 {term}：{exc}") from None
+    if result.verdict is not None and not result.verdict.same_data:
+        cli.out.print(f"{result.verdict.describe()}：没有违反任何硬性规则", highlight=False)
     replaced = f"（替代第 {result.previous_version} 版）" if result.previous_version else ""
     cli.out.print(f"已发布教共体 {community} 学期 {term} 第 {result.version} 版{replaced}，"
                   f"自 {result.effective_from.isoformat()} 起生效：日历订阅 "

@@ -21,12 +21,12 @@ from sqlalchemy import select
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.check import Violation, check_plan
+from scheduler.check import Violation
 from scheduler.covers.days import check_date
-from scheduler.dataset.schema import Dataset
-from scheduler.dataset.store import StoredDatasetInvalid, load_dataset
+from scheduler.dataset.store import StoredDatasetInvalid, load_dataset, load_stored
 from scheduler.db import snapshot, transaction
 from scheduler.planning import PlanningError, solve_and_store
+from scheduler.recheck import against, check_against
 from scheduler.models import County, PlanVersion
 from scheduler.plan_document import PlanDocument, Unmet, write_document
 from scheduler.plans import PlanNotFound, aware, find_version, publications, stored_document
@@ -117,16 +117,13 @@ def solve_command(
                        "不能发布", EXIT_VIOLATIONS)
 
 
-def _stored_document(community: str, term: str, version: int | None, *,
-                     with_dataset: bool) -> tuple[PlanDocument, Dataset | None]:
+def _stored_document(community: str, term: str, version: int | None) -> PlanDocument:
     cli = _cli()
     try:
         with snapshot(cli.engine()) as session:
-            document = stored_document(find_version(session, community, term, version))
-            dataset = load_dataset(session) if with_dataset else None
+            return stored_document(find_version(session, community, term, version))
     except (PlanNotFound, StoredDatasetInvalid) as exc:
         raise cli.fail(str(exc)) from None
-    return document, dataset
 
 
 def check_command(
@@ -137,20 +134,26 @@ def check_command(
         "--date", formats=["%Y-%m-%d"],
         help="Check the published plans on this date, with its covers and other dated overrides.")] = None,
 ) -> None:
-    """Re-verify every hard rule of a stored plan against the dataset; print each violation."""
+    """Re-verify every hard rule of a stored plan against the current dataset; print each violation."""
     cli = _cli()
     if on is not None:
         _check_date(community, term, on.date())
         return
-    document, dataset = _stored_document(community, term, version, with_dataset=True)
-    if dataset is None:
-        raise cli.fail("数据库中还没有数据，请先 tongpan import")
-    violations = check_plan(dataset, document.to_json(), community, term)
-    if violations:
-        print_violations(violations)
-        raise cli.fail(f"第 {document.version} 版有 {len(violations)} 处违反硬性规则", EXIT_VIOLATIONS)
-    cli.out.print(f"第 {document.version} 版通过校验：{len(document.activities)} 项活动，"
-                  "没有违反任何硬性规则", highlight=False)
+    try:
+        with snapshot(cli.engine()) as session:
+            plan = find_version(session, community, term, version)
+            stored = load_stored(session)
+            if stored is None:
+                raise cli.fail("数据库中还没有数据，请先 tongpan import")
+            verdict = check_against(stored, plan)
+            activities = len(plan.activities)
+    except (PlanNotFound, StoredDatasetInvalid) as exc:
+        raise cli.fail(str(exc)) from None
+    cli.out.print(against(verdict), highlight=False)
+    if verdict.violations:
+        print_violations(verdict.violations)
+        raise cli.fail(f"第 {verdict.version} 版有 {len(verdict.violations)} 处违反硬性规则", EXIT_VIOLATIONS)
+    cli.out.print(f"第 {verdict.version} 版通过校验：{activities} 项活动，没有违反任何硬性规则", highlight=False)
 
 
 def _check_date(community: str, term: str, day: date) -> None:
@@ -178,7 +181,7 @@ def export_plan(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
 ) -> None:
     """Write a stored plan version as tongpan-plan/1 JSON."""
-    document, _ = _stored_document(community, term, version, with_dataset=False)
+    document = _stored_document(community, term, version)
     text = write_document(document)
     if out_file is None:
         typer.echo(text, nl=False)

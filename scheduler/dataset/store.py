@@ -8,6 +8,7 @@ in place and plans and feeds that refer to codes stay valid.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,8 +98,10 @@ def load_dataset(session: Session) -> Dataset | None:
     before names were checked): re-importing a corrected file fixes it.
     """
     document = export_document(session)
-    if document is None:
-        return None
+    return _validated(document) if document is not None else None
+
+
+def _validated(document: dict[str, Any]) -> Dataset:
     try:
         return Dataset.model_validate(document)
     except ValidationError as exc:
@@ -113,10 +116,60 @@ def load_dataset_whole(session: Session) -> Dataset | None:
     A writer such as publish runs at READ COMMITTED, where each of the dozen
     table reads could see a different import; the snapshot sees one.
     """
+    stored = load_stored_whole(session)
+    return stored.dataset if stored is not None else None
+
+
+def canonical_text(document: dict[str, Any]) -> str:
+    """The text `tongpan export dataset` writes: byte-identical for the same stored data."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def dataset_revision(document: dict[str, Any]) -> str:
+    """The revision of a stored dataset: SHA-256 of its canonical export (`tongpan export dataset | sha256sum`)."""
+    return hashlib.sha256(canonical_text(document).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredDataset:
+    """The stored dataset as one read saw it, with its revision: what a plan is solved from and judged by."""
+
+    dataset: Dataset
+    revision: str
+
+    @property
+    def short(self) -> str:
+        return short_revision(self.revision)
+
+
+def short_revision(revision: str | None) -> str:
+    """How a revision is shown to people: its first 12 hex digits (like a short git commit)."""
+    return revision[:12] if revision else "未知"
+
+
+def load_stored(session: Session) -> StoredDataset | None:
+    """The stored dataset and its revision, from one export of the session's view of the tables.
+
+    Raises StoredDatasetInvalid as load_dataset does.
+    """
+    document = export_document(session)
+    if document is None:
+        return None
+    return StoredDataset(_validated(document), dataset_revision(document))
+
+
+def stored_revision(session: Session) -> str | None:
+    """The revision of the stored dataset (None before the first import)."""
+    document = export_document(session)
+    return dataset_revision(document) if document is not None else None
+
+
+def load_stored_whole(session: Session) -> StoredDataset | None:
+    """`load_stored` in a snapshot of its own, beside `session`'s (writing) transaction (see load_dataset_whole)."""
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     with snapshot(engine) as reader:
-        return load_dataset(reader)
+        return load_stored(reader)
 
 
 def diff_lists(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, ListChange]:
