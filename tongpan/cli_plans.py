@@ -122,7 +122,7 @@ def _stored_document(community: str, term: str, version: int | None) -> PlanDocu
     try:
         with snapshot(cli.engine()) as session:
             return stored_document(find_version(session, community, term, version))
-    except (PlanNotFound, StoredDatasetInvalid) as exc:
+    except PlanNotFound as exc:
         raise cli.fail(str(exc)) from None
 
 
