@@ -154,8 +154,23 @@ def required_conditions(services: dict[str, dict[str, Any]]) -> dict[str, set[st
 
 
 def healthy(host: Host, container: str) -> bool:
-    """Runs the container's compose healthcheck once (Podman keeps the status)."""
-    return host.podman("healthcheck", "run", container, check=False, timeout=60).returncode == 0
+    """Runs the container's compose healthcheck once (Podman keeps the status); too slow is unhealthy."""
+    try:
+        return host.podman("healthcheck", "run", container, check=False, timeout=60).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def wait_healthy(host: Host, container: str, interval: float, timeout: float = 300) -> None:
+    """The healthcheck on the compose file's schedule: every `interval`, the first one `interval` after start,
+    as Docker runs it (and as cheap: a worker's check imports the whole CLI)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        time.sleep(interval)
+        if healthy(host, container):
+            return
+        if time.monotonic() > deadline:
+            raise Failed(f"{container} not healthy after {timeout:g} s")
 
 
 def exited_cleanly(host: Host, container: str) -> None:
@@ -181,7 +196,8 @@ def start_stack(host: Host, workers: int) -> dict[str, float]:
                 if "service_completed_successfully" in needed:
                     waits.append(lambda c=container: exited_cleanly(host, c))
                 if "service_healthy" in needed or ("healthcheck" in services[name] and not needed):
-                    waits.append(lambda c=container: wait_for(f"{c} healthy", lambda: healthy(host, c), 180, every=2))
+                    interval = _seconds(services[name]["healthcheck"].get("interval", "30s"))
+                    waits.append(lambda c=container, i=interval: wait_healthy(host, c, i))
         with ThreadPoolExecutor(max(1, len(waits))) as pool:  # compose waits for them all at once too
             for done in [pool.submit(w) for w in waits]:
                 done.result()
@@ -296,6 +312,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def tracebacks(host: Host) -> dict[str, int]:
+    """Python tracebacks in each container's log (a worker's or web's crash shows up here)."""
+    label = f"label=io.podman.compose.project={PROJECT}"
+    names = host.podman("ps", "--all", "--filter", label, "--format", "{{.Names}}").stdout.split()
+    counts = {}
+    for name in names:
+        logs = host.podman("logs", name, check=False)
+        counts[name] = (logs.stdout + logs.stderr).count("Traceback (most recent call last)")
+    return counts
+
+
 def teardown(host: Host) -> None:
     """podman-compose down -v, then whatever of the project is left (scaled replicas, volumes)."""
     host.compose("down", "-v", "-t", "5", check=False)
@@ -328,7 +355,8 @@ def main() -> int:
                  "TONGPAN_BROKER_VISIBILITY_TIMEOUT": "45"})
     steps = Steps()
     results: dict[str, Any] = {"host": {"machine": platform.machine(), "cpus": os.cpu_count(),
-                                        "podman": host.podman("--version").stdout.strip()},
+                                        "podman": host.podman("--version").stdout.strip(),
+                                        "load_average_at_start": round(os.getloadavg()[0], 1)},
                                "communities": args.communities, "solve_workers": args.workers,
                                "solver_time_limit": args.time_limit}
     teardown(host)
@@ -377,6 +405,9 @@ def main() -> int:
         with steps("faults"):
             results["faults"] = faults(host, client, term, timeout=60 * args.communities * args.time_limit)
         print(f"   faults: {json.dumps(results['faults'], ensure_ascii=False)}")
+        results["tracebacks"] = tracebacks(host)
+        if any(results["tracebacks"].values()):
+            raise Failed(f"tracebacks in the container logs: {results['tracebacks']}")
         results["ok"] = True
     except Failed as failure:
         results["ok"] = False

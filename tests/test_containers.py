@@ -4,9 +4,10 @@ The image is built as `containers/images.sh` builds it on a host without an imag
 registry: a Debian base made with debootstrap, then the Dockerfile on it. Podman's
 layer cache makes a rebuild seconds; a fresh machine needs a few minutes (a
 debootstrap and pip downloading the dependencies). Skipped with a message when
-Podman, runc or debootstrap are missing or we are not root; under
+Podman, runc or debootstrap are missing or we are not root (marked slow); under
 TONGPAN_REQUIRE_SERVICES=1 (`.ci/run` installs them) it fails instead. The whole
-stack with faults is `bench/containers.py`.
+stack with faults is `bench/containers.py`; the one fast test here keeps the
+local compose override in step with docker-compose.yml.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import missing_service
 from jobs_support import TERM, small_community
@@ -26,7 +28,19 @@ ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "localhost/tongpan:latest"
 ENV = {**os.environ, "CONTAINERS_CONF": str(ROOT / "containers" / "containers.conf")}
 
-pytestmark = pytest.mark.slow
+
+
+def test_the_local_override_only_renames_every_image_to_one_images_sh_builds() -> None:
+    """A service added to docker-compose.yml without a local image would be pulled from a registry."""
+    production = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
+    local = yaml.safe_load((ROOT / "containers" / "compose.local.yml").read_text(encoding="utf-8"))["services"]
+    started = {name for name, service in production.items() if not service.get("profiles")}
+    assert set(local) == started
+    built = (ROOT / "containers" / "images.sh").read_text(encoding="utf-8")
+    for name, service in local.items():
+        assert set(service) == {"image"}, name
+        assert service["image"].startswith("localhost/") and f"-t {service['image']} " in built, name
+        assert (service["image"] == IMAGE) == ("build" in production[name]), name
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +60,7 @@ def podman_run(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
                           env=ENV, input=stdin, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_the_image_runs_the_cli_as_an_unprivileged_user(image: str) -> None:
     help_ = podman_run(image, "--help")
     assert help_.returncode == 0, help_.stderr
@@ -55,6 +70,7 @@ def test_the_image_runs_the_cli_as_an_unprivileged_user(image: str) -> None:
     assert who.stdout.split() == ["10001", "/data"], who.stdout + who.stderr
 
 
+@pytest.mark.slow
 def test_one_solve_inside_the_image(image: str) -> None:
     """A community imported, solved, checked and exported in one container on its SQLite default."""
     dataset = small_community()
