@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -209,6 +210,22 @@ def start_stack(host: Host, workers: int) -> dict[str, float]:
     return levels
 
 
+def worker_ready_seconds(host: Host) -> dict[str, float]:
+    """Seconds from each worker container's start to Celery's `ready.` line, the start-up itself."""
+    seconds = {}
+    for service in ("worker-solve", "worker-publish"):
+        for container in host.containers(service):
+            started = host.inspect(container, "{{.State.StartedAt}}")  # 2026-12-02 06:10:06.35 +0000 UTC
+            began = datetime.strptime(started.split(".")[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+            logs = host.podman("logs", container, check=False)
+            ready = re.search(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+: INFO/MainProcess\] \S+ ready\.",
+                              logs.stdout + logs.stderr, re.M)
+            if ready:
+                at = datetime.strptime(ready[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+                seconds[container] = (at - began).total_seconds()
+    return seconds
+
+
 def follow(client: httpx.Client, job_ids: list[int], timeout: float) -> list[dict[str, Any]]:
     """Polls the admin API until every job has finished; returns the jobs."""
     def finished() -> list[dict[str, Any]] | None:
@@ -372,7 +389,8 @@ def main() -> int:
             host.run(str(CONTAINERS / "images.sh"), "postgres", "redis", timeout=1800)
         with steps("stack start"):
             results["stack_start_levels"] = start_stack(host, args.workers)
-        print(f"   by level: {results['stack_start_levels']}")
+        results["worker_ready_seconds"] = worker_ready_seconds(host)
+        print(f"   by level: {results['stack_start_levels']}; workers ready after {results['worker_ready_seconds']}")
         print("   containers: " + " ".join(host.podman("ps", "--filter", f"label=io.podman.compose.project={PROJECT}",
                                                        "--format", "{{.Names}}").stdout.split()))
         with steps("county import"):
