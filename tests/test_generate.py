@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from collections import defaultdict, deque
 from typing import Any
 
@@ -268,10 +267,9 @@ def test_same_seed_same_document() -> None:
         assert x == json.dumps(generate_community_dataset(profile, seed=3), sort_keys=True)
 
 
-def test_county_scale_and_speed() -> None:
-    started = time.perf_counter()
+def test_county_scale() -> None:
+    """The 40-community county has a real county's size (its speed is measured by bench/import.py)."""
     doc = generate_county(40, seed=1)
-    assert time.perf_counter() - started < 5
     assert 4000 <= len(doc["teachers"]) <= 6000
     assert 1600 <= len(doc["classes"]) <= 2400
     assert len(doc["communities"]) == 40
