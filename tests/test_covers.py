@@ -163,3 +163,31 @@ def test_the_checker_verifies_the_plan_with_its_overrides_on_the_date(engine: En
         weekly = {k: v for k, v in online.items() if k != "label"}
         assert any(v.rule == 1 and "只能是某一天的代课" in v.message for v in check_plan(
             ds, {"activities": [weekly], "unmet": []}, COMMUNITY, "2026-1"))  # type: ignore[arg-type]
+
+
+def test_travel_to_a_cover_needs_a_gap_free_of_online_activities() -> None:
+    # T00016 teaches at the core campus until 09:20, then is in an online meeting. Rural campus C is
+    # 15 minutes away: a cover there at 10:30 fits if the meeting ends by 10:15, not if it ends at 10:20.
+    from feeds_support import dataset
+    from scheduler.covers.candidates import World
+    from scheduler.covers.days import DayPlan
+    from scheduler.school_calendar import SchoolDay
+
+    ds = dataset()
+    t = next(x for x in ds.teachers if x.code == "T00016")
+    day = SchoolDay(MONDAY, "mon", "regular")
+    lesson_at_core = lesson(CLASS_1, "YY", "mon", 1, "T00016")  # 08:40-09:20
+
+    def world(meeting_end: str) -> World:
+        meeting = {"kind": "research", "code": "DQ-C01-RG-YY-all", "subject": "YY", "day": "mon",
+                   "start": "09:30", "end": meeting_end, "campus": "online", "classes": [], "teachers": ["T00016"]}
+        plan = DayPlan(COMMUNITY, "2026-1", day, 1, [lesson_at_core, meeting])
+        return World(ds, {(COMMUNITY, MONDAY): plan}, {}, {}, {}, MONDAY)
+
+    assert world("10:15").fits(t, MONDAY, "mon", 10 * 60 + 30, 11 * 60 + 10, RURAL_C)
+    assert not world("10:20").fits(t, MONDAY, "mon", 10 * 60 + 30, 11 * 60 + 10, RURAL_C)
+    # Teaching online in the middle of a campus change is no time to travel either.
+    bare = DayPlan(COMMUNITY, "2026-1", day, 1, [lesson_at_core, lesson(RURAL_CLASS_C, "YY", "mon", 3, "T00016")])
+    travelling = World(ds, {(COMMUNITY, MONDAY): bare}, {}, {}, {}, MONDAY)
+    assert not travelling.fits(t, MONDAY, "mon", 9 * 60 + 30, 10 * 60 + 20, "online")  # 09:20 -> 10:30 leaves 10 min
+    assert travelling.fits(t, MONDAY, "mon", 9 * 60 + 30, 10 * 60 + 0, "online")  # 10:00 -> 10:30: 30 min
