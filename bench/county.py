@@ -6,9 +6,11 @@ so N processes use N cores), triggers the county and waits on the job table
 until every job has finished. Prints the wall time of each round and the
 speed-up, and writes bench/results/county.json.
 
-Targets: speed-up >= 1.8 on 2 cores; the county within 10 minutes with 2 workers.
+Targets: speed-up >= 1.8 on 2 cores; the county within 10 minutes with 2 workers
+at the default solver settings (time limit TONGPAN_SOLVER_TIME_LIMIT's default
+60 s as a ceiling; the stop rules end most solves well before it).
 
-    .venv/bin/python bench/county.py [--communities 40] [--time-limit 20]
+    .venv/bin/python bench/county.py [--communities 40] [--time-limit 60] [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from scheduler.db import make_engine, scratch_schema, transaction  # noqa: E402
 from scheduler.generate import generate_county  # noqa: E402
+from tasks.config import Limits  # noqa: E402
 from tasks.models import Job  # noqa: E402
 
 TONGPAN = str(Path(sys.executable).with_name("tongpan"))
@@ -129,7 +132,9 @@ def round_with(workers: int, dataset: Path, time_limit: float, logs: Path) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--communities", type=int, default=40)
-    parser.add_argument("--time-limit", type=float, default=20.0, help="Solver seconds per community.")
+    parser.add_argument("--time-limit", type=float, default=Limits().solver_seconds,
+                        help="Solver seconds per community (default: the solver's default).")
+    parser.add_argument("--workers", default="1,2", help="Worker processes of each round, e.g. 2 for one round.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "county.json")
     options = parser.parse_args()
@@ -140,20 +145,24 @@ def main() -> None:
         dataset = directory / "county.json"
         dataset.write_text(json.dumps(generate_county(options.communities, options.seed), ensure_ascii=False),
                            encoding="utf-8")
-        rounds = [round_with(n, dataset, options.time_limit, directory) for n in (1, 2)]
-    speedup = rounds[0]["wall_seconds"] / rounds[1]["wall_seconds"]
-    print(f"speed-up with 2 worker processes: {speedup:.2f}x (target >= {TARGET_SPEEDUP}); "
-          f"2 workers: {rounds[1]['wall_seconds']:.0f} s (target <= {TARGET_TWO_WORKER_SECONDS:.0f} s)")
+        rounds = [round_with(int(n), dataset, options.time_limit, directory) for n in options.workers.split(",")]
+    by_workers = {r["workers"]: r for r in rounds}
+    speedup = (by_workers[1]["wall_seconds"] / by_workers[2]["wall_seconds"]
+               if 1 in by_workers and 2 in by_workers else None)
+    two = by_workers.get(2, {}).get("wall_seconds")
+    print(f"speed-up with 2 worker processes: {'-' if speedup is None else f'{speedup:.2f}x'} "
+          f"(target >= {TARGET_SPEEDUP}); 2 workers: {'-' if two is None else f'{two:.0f} s'} "
+          f"(target <= {TARGET_TWO_WORKER_SECONDS:.0f} s)")
     result = {
         "benchmark": "county regeneration through Celery workers",
         "communities": options.communities, "seed": options.seed, "term": TERM,
         "solver_time_limit_seconds": options.time_limit, "solver_workers_per_job": 1,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
         "database": "postgresql", "broker": "redis",
-        "rounds": rounds, "speedup": round(speedup, 2),
+        "rounds": rounds, "speedup": None if speedup is None else round(speedup, 2),
         "targets": {"speedup": TARGET_SPEEDUP, "two_worker_wall_seconds": TARGET_TWO_WORKER_SECONDS},
-        "met": {"speedup": speedup >= TARGET_SPEEDUP,
-                "two_worker_wall_seconds": rounds[1]["wall_seconds"] <= TARGET_TWO_WORKER_SECONDS},
+        "met": {"speedup": None if speedup is None else speedup >= TARGET_SPEEDUP,
+                "two_worker_wall_seconds": None if two is None else two <= TARGET_TWO_WORKER_SECONDS},
     }
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -161,7 +161,10 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
     def end(self, reason: str) -> None:
         if self.stop is None:
             self.stop = reason
-        self.stop_search()
+        try:
+            self.stop_search()
+        except RuntimeError:  # the search ended meanwhile (a watcher thread's race with the end)
+            pass
 
 
 def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int, progress: Progress,
