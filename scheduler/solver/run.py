@@ -21,6 +21,12 @@ timetable is solved alone (`travellers.py`, a few seconds at most): its
 proven bound is the timetable's bound wherever the LP's is weaker, and its
 timetable gives a second constructive start, kept when it is cheaper.
 
+A first complete plan early: when the staffing has choices to make (and
+the limit is at least `QUICK_MIN_LIMIT`), its greedy staffing is
+time-tabled first, with `QUICK_SHARE` of the limit, before the staffing
+search starts; the final plan is the better of that quick plan and the one
+from the searched staffing (fewer periods left out, then lower 罚分).
+
 Phase 1 cannot see time, so it may give a pool teacher lessons that fit
 nowhere in the week (a campus too far for the breaks, say). If phase 2
 ends, or is a quarter through its time, with periods unplaced, the solve
@@ -73,6 +79,8 @@ HINT_SHARE = 0.3  # of the time left, at most, for proving the constructed timet
 LEAN_SHARE = 0.5  # of the time left, at most, for the lean model to find a complete timetable
 LEAN_HEAD_START = 1.0  # seconds the lean search runs alone before the construction starts beside it
 LEAN_MIN = 0.1  # seconds: the lean model's share is never less (a small limit still tries)
+QUICK_SHARE = 0.1  # of the limit, for time-tabling the greedy staffing: the first complete plan, early
+QUICK_MIN_LIMIT = 20.0  # seconds: below this the quick plan would eat the budget of the real one
 REPAIR_AFTER = 0.25  # of the timetable's time, after which a timetable still short of periods re-staffs
 REPAIR_MIN_SECONDS = 2.0  # re-staffing is not worth starting with less time left
 
@@ -118,8 +126,17 @@ def solve(ds: Dataset, community: str, term: str, *, time_limit: float = 60.0, w
     inst = Instance(ds, community, term)
     kept = published_staffing(published) if published else None
     staffing_time = min(STAFFING_MAX, max(min(STAFFING_MIN, time_limit / 3), time_limit * STAFFING_SHARE))
+    quick: list[_Attempt] = []
+
+    def first(greedy: Staffing) -> None:
+        """A first complete plan from the greedy staffing, before the staffing search (see module docstring)."""
+        if time_limit >= QUICK_MIN_LIMIT:
+            quick.append(_timetable(inst, greedy, published, published, report,
+                                    report.elapsed() + time_limit * QUICK_SHARE, workers, repair=False))
+
     try:
-        staffing = staff(inst, time_limit=staffing_time, workers=workers, progress=report, published=kept)
+        staffing = staff(inst, time_limit=staffing_time, workers=workers, progress=report, published=kept,
+                         first=first)
     except NoSolution:
         retry = (time_limit - report.elapsed()) * STAFFING_RETRY_SHARE
         try:  # found nothing in its share: once more with part of the time left, if worth it
@@ -139,7 +156,20 @@ def solve(ds: Dataset, community: str, term: str, *, time_limit: float = 60.0, w
             plans = [*plans, *attempt.plans]
         except NoSolution:
             pass  # keep the first attempt's plan
+    if quick:
+        plans = [*quick[0].plans, *plans]
+        if _left_out(quick[0]) < _left_out(attempt) or (
+                _left_out(quick[0]) == _left_out(attempt) and _objective(quick[0]) < _objective(attempt)):
+            attempt = quick[0]  # the quick plan stays the better one (a hard staffing search, little time)
     return _plan(inst, attempt, plans, published, report)
+
+
+def _left_out(attempt: _Attempt) -> int:
+    return sum(attempt.staffing.unmet.values()) + _shortfall(attempt.problem, attempt.placed)
+
+
+def _objective(attempt: _Attempt) -> float:
+    return float("inf") if attempt.result.objective is None else attempt.result.objective
 
 
 def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | None, seed: dict[str, Any] | None,

@@ -40,6 +40,7 @@ How periods are covered is decided here; when each lesson happens is phase
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -517,6 +518,10 @@ class _Builder:
         unmet = {unit: value(v) for unit, v in self.unmet.items() if value(v)}
         return Staffing(teachings, joinings, unmet, dropped)
 
+    def forced(self) -> bool:
+        """Whether no choice exists: every unit has at most one teacher and no co-teaching option."""
+        return all(len(by) <= 1 for by in self.q.values()) and not self.links and not self.proposals
+
     def unmet_expr(self) -> cp_model.LinearExprT:
         return sum(self.unmet.values())
 
@@ -550,7 +555,8 @@ def _thin(inst: Instance) -> set[Unit]:
 
 
 def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress,
-          published: PublishedStaffing | None = None, caps: Caps | None = None) -> Staffing:
+          published: PublishedStaffing | None = None, caps: Caps | None = None,
+          first: Callable[[Staffing], None] | None = None) -> Staffing:
     """Decide teachers and co-teaching links; never infeasible (unmet is always an option).
 
     A first round offers teachers of other campuses only where a campus is
@@ -560,12 +566,24 @@ def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress
     timetable could not place everything: units with a cap are open to
     every allowed teacher, and the capped teacher or link covers no more
     than it managed.
+
+    `first`, when given, is called with the greedy staffing (checked by
+    CP-SAT) before the search, when the staffing has choices to make: the
+    caller can time-table it for a first complete plan while the search has
+    not begun. Its time does not count against this phase's.
     """
     deadline = progress.elapsed() + time_limit
     thin = _thin(inst)
     builder = _Builder(inst, published or PublishedStaffing(), thin, caps or {})
     builder.build()
     greedy = complete_hint(builder.model, builder.greedy(), time_limit * FIRST_ROUND_SHARE / 2)
+    if first is not None and greedy is not None and not builder.forced():
+        checked = run(builder.model, phase="staffing", time_limit=max(1.0, deadline - progress.elapsed()),
+                      workers=1, progress=progress, watch=builder.unmet_expr(), fixed=True)
+        if checked.found:
+            before = progress.elapsed()
+            first(_read(builder, checked))
+            deadline += progress.elapsed() - before
     left = deadline - progress.elapsed()
     result = run(builder.model, phase="staffing", time_limit=left, workers=workers, progress=progress,
                  watch=builder.unmet_expr(), linearization=2, lp_worker=True,
@@ -585,9 +603,12 @@ def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress
                      stop=inst.stop)
         if second.found:
             builder, result = wide, second
+    return _read(builder, result)
+
+
+def _read(builder: _Builder, result: SearchResult) -> Staffing:
     staffing = builder.read(result.solver)
     staffing.result = result
     staffing.terms = builder.breakdown(result.solver)
-    staffing.forced = (all(len(by) <= 1 for by in builder.q.values()) and not builder.links
-                       and not builder.proposals)
+    staffing.forced = builder.forced()
     return staffing
