@@ -199,7 +199,8 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
     else:
         start, ready, lean = _lean_first(problem, report, workers, lean_time)
     model = TimetableModel(problem, published_wish(published, problem) if published else None)
-    hint_time = max(1.0, (time_limit - report.elapsed()) * HINT_SHARE)
+    left = time_limit - report.elapsed()
+    hint_time = max(0.1, min(left, max(1.0, left * HINT_SHARE)))  # never far beyond the limit
     hinted = model.hint(start, time_limit=hint_time)
     # complete and proven valid by the full model: optimise over complete timetables only
     complete = _complete(problem, start) and hinted is not None
