@@ -79,7 +79,8 @@ HINT_SHARE = 0.3  # of the time left, at most, for proving the constructed timet
 LEAN_SHARE = 0.5  # of the time left, at most, for the lean model to find a complete timetable
 LEAN_HEAD_START = 1.0  # seconds the lean search runs alone before the construction starts beside it
 LEAN_MIN = 0.1  # seconds: the lean model's share is never less (a small limit still tries)
-QUICK_SHARE = 0.1  # of the limit, for time-tabling the greedy staffing: the first complete plan, early
+QUICK_SHARE = 0.1  # of the limit, at most, for time-tabling the greedy staffing: the first complete plan, early
+QUICK_LEAN_SHARE = 0.9  # of that, for its lean search
 QUICK_MIN_LIMIT = 20.0  # seconds: below this the quick plan would eat the budget of the real one
 REPAIR_AFTER = 0.25  # of the timetable's time, after which a timetable still short of periods re-staffs
 REPAIR_MIN_SECONDS = 2.0  # re-staffing is not worth starting with less time left
@@ -132,7 +133,7 @@ def solve(ds: Dataset, community: str, term: str, *, time_limit: float = 60.0, w
         """A first complete plan from the greedy staffing, before the staffing search (see module docstring)."""
         if time_limit >= QUICK_MIN_LIMIT:
             quick.append(_timetable(inst, greedy, published, published, report,
-                                    report.elapsed() + time_limit * QUICK_SHARE, workers, repair=False))
+                                    report.elapsed() + time_limit * QUICK_SHARE, workers, repair=False, quick=True))
 
     try:
         staffing = staff(inst, time_limit=staffing_time, workers=workers, progress=report, published=kept,
@@ -156,12 +157,13 @@ def solve(ds: Dataset, community: str, term: str, *, time_limit: float = 60.0, w
             plans = [*plans, *attempt.plans]
         except NoSolution:
             pass  # keep the first attempt's plan
+    ended_by = attempt.result.stop  # the last search run decides what ended the solve
     if quick:
         plans = [*quick[0].plans, *plans]
         if _left_out(quick[0]) < _left_out(attempt) or (
                 _left_out(quick[0]) == _left_out(attempt) and _objective(quick[0]) < _objective(attempt)):
             attempt = quick[0]  # the quick plan stays the better one (a hard staffing search, little time)
-    return _plan(inst, attempt, plans, published, report)
+    return _plan(inst, attempt, plans, published, report, ended_by)
 
 
 def _left_out(attempt: _Attempt) -> int:
@@ -173,7 +175,7 @@ def _objective(attempt: _Attempt) -> float:
 
 
 def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | None, seed: dict[str, Any] | None,
-               report: Progress, time_limit: float, workers: int, repair: bool) -> _Attempt:
+               report: Progress, time_limit: float, workers: int, repair: bool, quick: bool = False) -> _Attempt:
     """Phase 2 for one staffing: construct (from `seed`'s placements), lean model if needed, hint, solve.
 
     Stability is always judged against `published`; `seed` only guides the
@@ -181,11 +183,13 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
     With a seed the construction goes first (it keeps the seed's placements,
     which a lean solution would not) and the lean model, hinted with it,
     runs only when it is short; without one the lean search goes first.
+    `quick` (the greedy staffing's first plan) gives the lean search nearly
+    all of the time and does not polish what it finds.
     """
     problem = Problem(inst, staffing)
     offset = staffing.result.objective if staffing.result and staffing.result.objective is not None else 0.0
     staffed_unmet = sum(staffing.unmet.values())
-    lean_time = max(LEAN_MIN, (time_limit - report.elapsed()) * LEAN_SHARE)
+    lean_time = max(LEAN_MIN, (time_limit - report.elapsed()) * (QUICK_LEAN_SHARE if quick else LEAN_SHARE))
     wish = published_wish(seed, problem) if seed else None
     if wish is not None:  # stability first: construct from the published plan, the lean model only if short
         report.report("construct", force=True)
@@ -210,7 +214,7 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
     if hinted is not None:
         report.report("construct", hinted + offset, force=True)
     built = [(ready, hinted, start)]  # starting timetables hinted in turn (None: not proven)
-    floor, travel = travellers_first(
+    floor, travel = (0.0, Assignment.empty(problem)) if quick else travellers_first(
         problem, model, time_limit=min(TRAVELLERS_MAX, (time_limit - report.elapsed()) * TRAVELLERS_SHARE))
     if seed is None and any(travel.lessons):  # also start from the travellers' own timetable
         travelled = construct(problem, travel)
@@ -223,10 +227,14 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
             elif hinted is not None:
                 model.hint(start, time_limit=hint_time)  # the first start stays the hint
     left = time_limit - report.elapsed()
-    result = run(model.model, phase="timetable", time_limit=left, workers=workers, progress=report,
-                 watch=model.unmet, offset=offset, lp_worker=True, floor=floor, stop=inst.stop,
-                 give_up_after=left * REPAIR_AFTER if repair and staffing.result is not None and not complete
-                 else None)
+    if quick and hinted is not None:  # the start as it is: the searched staffing's timetable polishes
+        result = run(model.model, phase="timetable", time_limit=max(1.0, left), workers=1, progress=report,
+                     watch=model.unmet, offset=offset, fixed=True)
+    else:
+        result = run(model.model, phase="timetable", time_limit=left, workers=workers, progress=report,
+                     watch=model.unmet, offset=offset, lp_worker=True, floor=floor, stop=inst.stop,
+                     give_up_after=left * REPAIR_AFTER if repair and staffing.result is not None and not complete
+                     else None)
     plans = [(t, objective, staffed_unmet + short) for t, objective, short in result.solutions]
     if hinted is not None or not result.found:  # the starting timetables, valid on their own
         plans[:0] = [(t, (h or 0.0) + offset, staffed_unmet + _shortfall(problem, a))
@@ -308,7 +316,7 @@ def _complete(problem: Problem, placed: Assignment) -> bool:
 
 
 def _plan(inst: Instance, attempt: _Attempt, plans: list[tuple[float, float, int]],
-          published: dict[str, Any] | None, report: Progress) -> dict[str, Any]:
+          published: dict[str, Any] | None, report: Progress, ended_by: str) -> dict[str, Any]:
     """The plan document of the final attempt, with unmet reasons and stats."""
     acts = activities(attempt.problem, attempt.placed)
     short = unmet_periods(inst.demand, acts)
@@ -319,6 +327,7 @@ def _plan(inst: Instance, attempt: _Attempt, plans: list[tuple[float, float, int
     unmet = [{"class": c, "subject": s, "periods": n, "reason": reasons.explain(c, s)}
              for (c, s), n in sorted(short.items())]
     stats = _stats(attempt, plans, report.elapsed(), sum(short.values()))
+    stats["stop"] = ended_by
     problem, placed = attempt.problem, attempt.placed
     missed = {m.group.code: m.group.per_week - len(placed.meetings[i]) for i, m in enumerate(problem.meetings)}
     if any(missed.values()):

@@ -10,8 +10,8 @@ A search ends at the first of (`SearchResult.stop`):
   found; or the bound proven elsewhere reached);
 - `gap`: the relative gap (objective - bound) / objective fell to
   `stop_gap` (`rules.stop_gap`, default 0.5%);
-- `stall`: the objective improved by less than `STALL_IMPROVEMENT` (0.1%)
-  over the last `stall_seconds` (`rules.stall_seconds`, default 10 s);
+- `stall`: the objective improved by less than `STALL_IMPROVEMENT` (0.5%)
+  over the last `stall_seconds` (`rules.stall_seconds`, default 5 s);
 - `gave_up`: the caller's `give_up_after` check (a timetable still short of
   periods, so the caller re-staffs);
 - `infeasible`: proven to have no solution;
@@ -31,8 +31,8 @@ from ortools.sat.python import cp_model
 ProgressFn = Callable[[dict], None]
 REPORT_EVERY = 0.5  # seconds between progress reports: at most about two a second
 STOP_GAP = 0.005  # default `rules.stop_gap`
-STALL_SECONDS = 10.0  # default `rules.stall_seconds`
-STALL_IMPROVEMENT = 0.001  # relative improvement over the stall window that still counts as progress
+STALL_SECONDS = 5.0  # default `rules.stall_seconds`
+STALL_IMPROVEMENT = 0.005  # relative improvement over the stall window that still counts as progress
 WATCH_EVERY = 0.2  # seconds between checks of the stall rule
 
 # What admins read for each phase of a solve (progress lines, job messages).
@@ -222,7 +222,7 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     timer = threading.Timer(give_up_after, check) if give_up_after is not None else None
     watcher = threading.Thread(target=watch, daemon=True) if model.has_objective() or cancel else None
     started = time.monotonic()
-    progress.report(phase, force=True)
+    progress.report(phase, force=not fixed)  # a check of a known solution is no new phase
     for thread in (timer, watcher):
         if thread is not None:
             thread.start()
@@ -244,7 +244,7 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
         reason = recorder.stop or "time_limit"
     result = SearchResult(solver.status_name(status), objective, bound, seconds, solver, recorder.solutions,
                           stopped.is_set(), reason)
-    progress.report(phase, result.objective, result.bound, force=True)
+    progress.report(phase, result.objective, result.bound, force=not fixed)
     return result
 
 
