@@ -80,6 +80,12 @@ def test_propose_writes_the_publicity_list_and_apply_the_next_years_dataset(url:
     assert new["coteaching"] == []  # TYY led it from A
     assert all(s["teacher"] not in by_teacher for s in new["staffing"])
 
+    # The new dataset imports as it is (the next school year is then solved as usual).
+    fresh = f"sqlite:///{tmp_path / 'next.db'}"
+    assert tongpan(fresh, "db", "upgrade").exit_code == 0
+    imported = tongpan(fresh, "import", str(out))
+    assert imported.exit_code == 0, imported.output
+
     # The report of the new dataset counts exactly these rotations, against the quota.
     report = build_report(ReportInput(dataset(new), "2027学年", (), {}, [], 2027))
     row = next(r for r in report.rotation if r.school == "A")
