@@ -93,6 +93,14 @@ class Plan(_Model):
     def with_stats(self, **extra: Any) -> Plan:
         return self.model_copy(update={"stats": {**self.stats, **extra}})
 
+    def same_week_as(self, other: Plan) -> bool:
+        """The same activities (in any order) and the same unmet periods: nothing a teacher or class would see
+        differs. Stats and the wording of unmet reasons (which name solve times) do not count."""
+        def week(plan: Plan) -> tuple[list[str], list[tuple[str, str, int]]]:
+            return (sorted(json.dumps(a.to_json(), sort_keys=True, ensure_ascii=False) for a in plan.activities),
+                    sorted((u.class_, u.subject, u.periods) for u in plan.unmet))
+        return week(self) == week(other)
+
 
 class PlanDocument(Plan):
     """A stored plan version as exported by `tongpan export plan`."""

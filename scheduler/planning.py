@@ -33,8 +33,11 @@ class PlanningError(ValueError):
 
 @dataclass
 class Outcome:
+    """What a solve left: the new version, or (`unchanged`) none because it equals the published one."""
+
     plan: PlanVersion
     violations: list[Violation]
+    unchanged: bool = False
 
 
 def load_for(engine: Engine, community: str, term: str) -> tuple[StoredDataset, PlanDocument | None]:
@@ -78,12 +81,36 @@ def store_checked(session: Session, community: str, term: str, result: Plan, vio
                       message=message, dataset_revision=solved_from.revision)
 
 
+def unchanged_message(version: int) -> str:
+    """What admins read when a regeneration found the published plan again (CLI and job message)."""
+    return f"排课结果与已发布的第 {version} 版相同，未保存新版本，订阅日历无变化"
+
+
+def published_same(session: Session, community: str, term: str, result: Plan,
+                   violations: list[Violation]) -> PlanVersion | None:
+    """The published version when a clean result equals it (then no new version is stored), else None.
+
+    Read in the storing transaction, so a publication since the solve began is what is compared.
+    """
+    if violations:
+        return None
+    current = published_version(session, community, term)
+    return current if current is not None and result.same_week_as(stored_document(current)) else None
+
+
 def solve_and_store(engine: Engine, community: str, term: str, *, time_limit: float, workers: int,
                     progress: Progress | None = None, job: int | None = None) -> Outcome:
-    """Solve, check and store a new plan version (status `ready`, or `failed` with the violations)."""
+    """Solve, check and store a new plan version (status `ready`, or `failed` with the violations).
+
+    A clean result equal to the published plan stores nothing: the outcome is
+    the published version, marked `unchanged`.
+    """
     stored, published = load_for(engine, community, term)
     result, violations = solve_checked(stored, published, community, term, time_limit=time_limit,
                                        workers=workers, progress=progress)
     with transaction(engine) as session:
+        same = published_same(session, community, term, result, violations)
+        if same is not None:
+            return Outcome(same, [], unchanged=True)
         plan = store_checked(session, community, term, result, violations, solved_from=stored, job=job)
     return Outcome(plan, violations)

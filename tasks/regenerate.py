@@ -24,7 +24,7 @@ from scheduler.dataset.store import StoredDataset
 from scheduler.db import transaction
 from scheduler.models import PlanVersion
 from scheduler.plan_document import Plan
-from scheduler.planning import PlanningError, load_for, store_checked
+from scheduler.planning import PlanningError, load_for, published_same, store_checked, unchanged_message
 from scheduler.plans import stored_document
 from scheduler.solver.summary import summary_text
 from tasks.config import Limits
@@ -72,10 +72,18 @@ def _violations_message(what: str, violations: list[Violation]) -> str:
 
 def _store(engine: Engine, job_id: int, attempt: int, result: Plan, violations: list[Violation],
            solved_from: StoredDataset) -> Step:
-    """Store the version and record it on the job in one transaction, if this run still owns the job."""
+    """Store the version and record it on the job in one transaction, if this run still owns the job.
+
+    A clean result equal to the published plan stores no version: the job
+    succeeds at once, saying so, and nothing is published again.
+    """
     with transaction(engine) as session:
         job = lock_active(session, job_id, attempt=attempt)
         if job is None or job.plan_version_id is not None:
+            return Step("done")
+        same = published_same(session, job.community_code, job.term_code, result, violations)
+        if same is not None:
+            finish(job, "succeeded", unchanged_message(same.version))
             return Step("done")
         plan = store_checked(session, job.community_code, job.term_code, result, violations,
                              solved_from=solved_from, job=job_id)

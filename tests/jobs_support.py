@@ -44,6 +44,14 @@ def small_community() -> dict[str, Any]:
     return generate_community_dataset("S", 1)
 
 
+def one_group_fewer() -> dict[str, Any]:
+    """The small community without its last research group: a regeneration after importing it must change
+    the plan (that group's meetings go), so it stores a new version rather than finding the published one."""
+    document = small_community()
+    document["research_groups"] = document["research_groups"][:-1]
+    return document
+
+
 def small_county(communities: int = 2) -> dict[str, Any]:
     return generate_county(communities, 1)
 
@@ -67,6 +75,7 @@ class FakeWork:
     publications: list[tuple[str, str, int]] = field(default_factory=list)
     published_from: list[StoredDataset | None] = field(default_factory=list)  # the dataset each publish was given
     before_return: Callable[[], None] | None = None
+    same_plan: bool = False  # every solve finds the first solve's plan again
 
     def solve_checked(self, ds: Any, published: PlanDocument | None, community: str, term: str,
                       **options: Any) -> tuple[Plan, list[Violation]]:
@@ -77,7 +86,7 @@ class FakeWork:
             raise self.solve_error
         if self.before_return is not None:
             self.before_return()
-        n = len(self.solves)
+        n = 1 if self.same_plan else len(self.solves)
         return fake_plan(n), list(self.violations)
 
     def publish(self, session: Session, community: str, term: str, version: int, *,

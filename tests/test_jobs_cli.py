@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from jobs_support import TERM, import_document, small_community
+from jobs_support import TERM, import_document, one_group_fewer, small_community
 from scheduler.db import make_engine, transaction
 from scheduler.models import PlanVersion
 from tasks.access import verify_token
@@ -42,9 +42,13 @@ def jobs_of(url: str) -> list[Job]:
     return found
 
 
-def test_regenerate_runs_in_the_foreground_without_a_broker(url: str) -> None:
+def test_regenerate_runs_in_the_foreground_without_a_broker(url: str, tmp_path: Path) -> None:
     community = small_community()["communities"][0]["code"]
     for version in (1, 2):
+        if version == 2:  # changed data, so the regeneration has a new plan to publish
+            engine = make_engine(url)
+            import_document(engine, tmp_path, one_group_fewer())
+            engine.dispose()
         result = tongpan(url, "regenerate", "--community", community, "--term", TERM)
         assert result.exit_code == 0, result.output
         assert f"已发布第 {version} 版" in result.output

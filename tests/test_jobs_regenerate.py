@@ -173,3 +173,27 @@ def test_a_publish_in_another_process_after_a_reimport_checks_again_and_refuses(
     assert row.state == "failed"
     assert "已按当前数据" in row.message and "未通过独立校验" in row.message and "规则 0" in row.message
     assert _versions(engine) == [(1, "ready")]
+
+
+def test_a_regeneration_that_finds_the_published_plan_again_stores_no_version_and_says_so(
+        engine: Engine, community: str) -> None:
+    fake = FakeWork(same_plan=True)
+    runner = InProcessRunner(engine, LIMITS, fake.work())
+    runner.run(trigger(engine, community, TERM, "test").job.id)
+    again = trigger(engine, community, TERM, "test").job
+    runner.run(again.id)
+    row = _job(engine, again.id)
+    assert (row.state, row.plan_version_id) == ("succeeded", None)
+    assert row.message == "排课结果与已发布的第 1 版相同，未保存新版本，订阅日历无变化"
+    assert _versions(engine) == [(1, "published")]
+    assert fake.publications == [(community, TERM, 1)]  # nothing published again
+
+
+def test_a_result_with_violations_is_stored_even_when_it_equals_the_published_plan(
+        engine: Engine, community: str) -> None:
+    fake = FakeWork(same_plan=True)
+    runner = InProcessRunner(engine, LIMITS, fake.work())
+    runner.run(trigger(engine, community, TERM, "test").job.id)
+    fake.violations = [Violation(6, "教师 T1 周一不能上课")]  # the data changed under the same plan
+    runner.run(trigger(engine, community, TERM, "test").job.id)
+    assert _versions(engine) == [(1, "published"), (2, "failed")]

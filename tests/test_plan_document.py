@@ -87,3 +87,16 @@ def test_extra_stats_are_added_without_touching_the_original() -> None:
     plan = read_plan({"stats": {"objective": 5}})
     assert plan.with_stats(job=7).stats == {"objective": 5, "job": 7}
     assert plan.stats == {"objective": 5}
+
+
+def test_the_same_week_ignores_order_stats_and_reason_wording_but_not_a_moved_lesson() -> None:
+    plan = read_document(spec_example())
+    shuffled = plan.model_copy(update={"activities": list(reversed(plan.activities)), "stats": {},
+                                       "unmet": [plan.unmet[0].model_copy(update={"reason": "在 10 秒内未找到"})]})
+    assert plan.same_week_as(shuffled)
+    moved = spec_example()
+    moved["activities"][0]["start"], moved["activities"][0]["end"] = "09:30", "10:10"
+    assert not plan.same_week_as(read_document(moved))
+    fewer = spec_example()
+    fewer["unmet"][0]["periods"] = 2
+    assert not plan.same_week_as(read_document(fewer))

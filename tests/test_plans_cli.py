@@ -161,3 +161,12 @@ def test_publishing_a_version_of_the_current_data_does_not_check_it_twice(url: s
     published = tongpan(url, "publish", "--community", "C1", "--term", TERM)
     assert published.exit_code == 0, published.output
     assert "重新校验" not in published.stdout and "已发布教共体 C1" in published.stdout
+
+
+def test_solving_again_on_unchanged_data_stores_no_new_version_and_says_so(url: str) -> None:
+    solve(url)
+    assert tongpan(url, "publish", "--community", "C1", "--term", TERM).exit_code == 0
+    again = solve(url)
+    assert "教共体 C1 学期 2026-1：排课结果与已发布的第 1 版相同，未保存新版本" in again.stdout
+    with transaction(make_engine(url)) as session:
+        assert [(p.version, p.status) for p in session.scalars(select(PlanVersion))] == [(1, "published")]

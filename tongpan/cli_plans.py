@@ -25,7 +25,7 @@ from scheduler.check import Violation
 from scheduler.covers.days import check_date
 from scheduler.dataset.store import StoredDatasetInvalid, load_dataset, load_stored
 from scheduler.db import snapshot, transaction
-from scheduler.planning import PlanningError, solve_and_store
+from scheduler.planning import PlanningError, solve_and_store, unchanged_message
 from scheduler.recheck import against, check_against
 from scheduler.models import County, PlanVersion
 from scheduler.plan_document import PlanDocument, Unmet, write_document
@@ -100,6 +100,9 @@ def solve_command(
                                       workers=workers or limits.solver_workers, progress=report)
     except PlanningError as exc:
         raise cli.fail(str(exc)) from None
+    if outcome.unchanged:
+        cli.out.print(f"教共体 {community} 学期 {term}：{unchanged_message(outcome.plan.version)}", highlight=False)
+        return
     plan = stored_document(outcome.plan)
     stats = plan.stats
     changed = (f"，与已发布方案相比变动 {stats['changed_vs_published']} 项"
@@ -113,8 +116,8 @@ def solve_command(
         _print_unmet(plan.unmet)
     if outcome.violations:
         print_violations(outcome.violations)
-        raise cli.fail(f"第 {plan.version} 版未通过独立校验（{len(outcome.violations)} 处），已标记为 failed，"
-                       "不能发布", EXIT_VIOLATIONS)
+        raise cli.fail(f"第 {plan.version} 版未通过独立校验（{len(outcome.violations)} 处），已标记为"
+                       f"{STATUS_NAMES['failed']}，不能发布", EXIT_VIOLATIONS)
 
 
 def _stored_document(community: str, term: str, version: int | None) -> PlanDocument:
