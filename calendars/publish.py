@@ -9,11 +9,9 @@ serving never renders.
 
 from __future__ import annotations
 
-import gc
 import gzip
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -31,6 +29,7 @@ from calendars.tokens import current_token, meeting_key, server_secret
 from calendars.window import render_window, window_start
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import StoredDataset, StoredDatasetInvalid, load_dataset_whole, load_stored_whole
+from scheduler.dated import many_small_objects
 from scheduler.dataset.terms import term_calendar
 from scheduler.models import County, PlanPublication, PlanVersion
 from scheduler.covers.overrides import apply_changes, confirmed_changes
@@ -96,23 +95,6 @@ def meeting_links(directory: Directory, config: FeedConfig, secret: bytes) -> Ca
     return link
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Publishing a community builds a million small tuples and no reference cycles.
-
-    Each allocation burst would trigger the cyclic collector over an ever larger
-    heap, which costs more than the work itself (measured: 3x on a county), so
-    it is paused for the duration and restored afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _store(feed: Feed, state: FeedState, tzid: str, now: datetime, today: date,
            config: FeedConfig) -> tuple[bool, bool]:
     """Render the feed's window from its state and keep it if its bytes changed.
@@ -150,7 +132,7 @@ def refresh_feeds(session: Session, *, now: datetime | None = None, config: Feed
     today = _local_today(now, tzid)
     ymd, start = today.strftime("%Y%m%d"), window_start(today)
     changed = 0
-    with _gc_paused():
+    with many_small_objects():
         for feed in session.scalars(select(Feed).options(defer(Feed.body), defer(Feed.body_gzip))
                                     .execution_options(yield_per=100)):
             state = FeedState.loads(feed.state)
@@ -227,7 +209,7 @@ def publish(session: Session, community: str, term: str, version: int | None = N
     previous = set_published(session, plan)
     history.append(record_publication(session, plan, effective_from, now))
     secret = server_secret(session, config)
-    with _gc_paused():
+    with many_small_objects():
         try:
             occurrences, labels = plan_occurrences(session, directory, term, history, days,
                                                    meeting_links(directory, config, secret))
@@ -348,7 +330,7 @@ def republish(session: Session, community: str, term: str, *, config: FeedConfig
     today = now.astimezone(ZoneInfo(directory.timezone)).date()
     secret = server_secret(session, config)
     link = meeting_links(directory, config, secret)
-    with _gc_paused():
+    with many_small_objects():
         only = override_feeds(session, directory, changes, link) if changes is not None else None
         occurrences, labels = plan_occurrences(session, directory, term, history, days, link, only)
         changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,

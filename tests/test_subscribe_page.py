@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,11 +13,11 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from calendars.tokens import community_addresses
-from conftest import missing_service
 from feeds_support import BEFORE_TERM, COMMUNITY, CONFIG, People, base_plan, events, load, store_and_publish, stored_feeds
 from scheduler.db import transaction
 from tongpan.settings import Settings
 from tongpan.web.app import create_app
+from test_browser import CHROMIUM, _browser_or_skip
 from tongpan.web.feeds import in_app_browser
 
 PUBLIC = "https://rili.example.cn"
@@ -28,7 +25,6 @@ WECHAT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/60
           "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN")
 SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.0 Mobile/15E148 Safari/604.1")
-CHROMIUM = os.environ.get("TONGPAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -85,18 +81,8 @@ def test_in_app_browsers_are_told_to_open_the_system_browser(site: tuple[TestCli
     assert page.headers["vary"] == "User-Agent"
 
 
-def _chromium() -> Any:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_service("Playwright (pip package playwright)", "pip install -e '.[test]'")
-    if not Path(CHROMIUM).is_file():
-        missing_service("Chromium (/usr/bin/chromium)", "apt-get install -y chromium")
-    return sync_playwright
-
-
 def test_phone_width_screenshot_shows_the_week(site: tuple[TestClient, str], tmp_path: Path) -> None:
-    sync_playwright = _chromium()
+    sync_playwright = _browser_or_skip()
     client, path = site
     html = client.get(path, headers={"User-Agent": WECHAT}).text
     shot = tmp_path / "subscribe.png"
