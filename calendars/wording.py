@@ -5,7 +5,10 @@ class name at two schools (`音乐 · 五(1)班 · 新市小学` when the teache
 at more than one campus), and the classes of a co-teaching lesson by their
 school (`【同步课堂】英语 · 武康五(1)班 → 莫干山五(1)班`). The description
 gives what a teacher needs on the way: period and clock time, the campus
-address, who takes part, the reader's own role, and the meeting link.
+address where known, who takes part, the reader's own role in shared
+activities, and the meeting link. Nothing repeats what the event already says
+(LOCATION names the campus; a teacher's own lesson needs no 任课教师 line), since
+every byte counts against the feed size limit.
 """
 
 from __future__ import annotations
@@ -59,9 +62,10 @@ def when(d: Directory, a: Activity, segment: Segment) -> str:
     return f"第 {n} 节 {times}" if n is not None else times
 
 
-def where(d: Directory, campus: str) -> str:
+def where(d: Directory, campus: str) -> list[str]:
+    """The campus address, where the dataset has one (LOCATION already names the campus)."""
     address = d.addresses.get(campus)
-    return f"地点：{d.place(campus)}" + (f"（{address}）" if address else "")
+    return [f"地址：{d.place(campus)}，{address}"] if address else []
 
 
 def description(d: Directory, a: Activity, shown: Segment, role: str | None, url: str | None,
@@ -70,16 +74,17 @@ def description(d: Directory, a: Activity, shown: Segment, role: str | None, url
     def who(t: str) -> str:
         return d.teachers.get(t, t)
 
-    lines = [when(d, a, shown), where(d, shown.campus)]
+    lines = [when(d, a, shown), *where(d, shown.campus)]
     if a.kind == "lesson":
-        lines.append(f"任课教师：{'、'.join(who(t) for t in a.teacher_codes)}")
+        if role != "teach":  # a teacher's own lesson needs no 任课教师 line
+            lines.append(f"任课教师：{'、'.join(who(t) for t in a.teacher_codes)}")
     elif a.kind == "coteach":
         lines += [f"{ROLE_NAMES[r]}：{who(t)}（{'、'.join(d.classes.get(c, c) for c in s.classes)}，"
                   f"{d.place(s.campus)}）" for s in a.segments for t, r in s.roles]
     else:
         lines += [f"教研组：{d.groups.get(a.code, a.code)}",
                   f"参加教师：{'、'.join(who(t) for t in a.teacher_codes)}"]
-    if role:
+    if role and role != "teach":  # 主讲 / 助教 / 参加: what the reader does in a shared activity
         lines.append(f"我的角色：{ROLE_NAMES[role]}")
     if online:
         lines.append(f"线上会议：{url}" if url else NO_LINK)

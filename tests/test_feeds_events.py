@@ -61,7 +61,7 @@ def test_descriptions_give_period_address_people_and_role(engine: Engine) -> Non
     assistant = events(feeds["teacher", People.sx][1])[f"coteach.{link}.20260910.1030@330521.tongpan"]
     text = str(assistant["DESCRIPTION"]).split("\n")
     assert text[0] == "第 3 节 10:30–11:10"  # the remote campus's own bell
-    assert text[1] == "地点：沈家墩小学本部（德清县新市镇镇南路 8 号）"
+    assert text[1] == "地址：沈家墩小学本部，德清县新市镇镇南路 8 号"
     assert "我的角色：助教" in text and any(line.startswith("主讲：") for line in text)
     lead = events(feeds["teacher", People.lead][1])[f"coteach.{link}.20260910.1040@330521.tongpan"]
     assert str(lead["DESCRIPTION"]).split("\n")[0] == "第 3 节 10:40–11:20"
@@ -72,7 +72,13 @@ def test_descriptions_give_period_address_people_and_role(engine: Engine) -> Non
     names = {t.code: t.name for t in dataset().teachers}
     assert f"参加教师：{names[People.yw]}、{names[People.lead]}" in lines
     lesson = events(feeds["class", REMOTE_B][1])[f"lesson.{REMOTE_B}.SX.20260909.0920@330521.tongpan"]
-    assert "第 2 节" in str(lesson["DESCRIPTION"]) and "我的角色" not in str(lesson["DESCRIPTION"])
+    assert str(lesson["DESCRIPTION"]).split("\n") == [
+        "第 2 节 09:20–10:00", "地址：沈家墩小学本部，德清县新市镇镇南路 8 号", f"任课教师：{names[People.sx]}"]
+    own = events(feeds["teacher", People.sx][1])[f"lesson.{REMOTE_B}.SX.20260909.0920@330521.tongpan"]
+    assert str(own["DESCRIPTION"]).split("\n") == ["第 2 节 09:20–10:00", "地址：沈家墩小学本部，德清县新市镇镇南路 8 号"]
+    # Without an address nothing repeats LOCATION.
+    yw = events(feeds["teacher", People.yw][1])[f"lesson.{LEAD_CLASS}.YW.20260907.0840@330521.tongpan"]
+    assert str(yw["DESCRIPTION"]) == "第 1 节 08:40–09:20"
 
 
 def test_travel_events_sit_in_the_gap_before_the_next_campus_and_overlap_nothing(engine: Engine) -> None:
