@@ -31,6 +31,7 @@ from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import StoredDataset, StoredDatasetInvalid, load_dataset_whole, load_stored_whole
 from scheduler.dated import many_small_objects
 from scheduler.dataset.terms import term_calendar
+from scheduler.dated import many_small_objects
 from scheduler.models import County, PlanPublication, PlanVersion
 from scheduler.covers.overrides import apply_changes, confirmed_changes
 from scheduler.plan_document import Activity as PlannedActivity
