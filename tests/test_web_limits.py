@@ -30,6 +30,15 @@ from tongpan.web.limits import DEFAULT_MAX_BODY, SHOWN_INPUT
 MB = 1024 * 1024
 
 
+class Held:
+    """A dispatcher that keeps triggered jobs queued."""
+
+    in_process = False
+
+    def send(self, job_id: int, step: str) -> None:
+        pass
+
+
 def settings_for(engine: Engine) -> Settings:
     return Settings(database_url=engine.url.render_as_string(hide_password=False), broker_url=None,
                     public_url="http://127.0.0.1:8000")
@@ -43,6 +52,7 @@ def site(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         token = create_token(session, None, "县教育局")
     app = create_app(settings_for(engine))
     with TestClient(app) as client:
+        app.state.jobs_api.dispatcher = Held()  # jobs stay queued: nothing solves in the background
         yield {"app": app, "client": client, "community": document["communities"][0]["code"],
                "auth": {"Authorization": f"Bearer {token}"}}
     app.state.engine.dispose()
