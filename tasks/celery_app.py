@@ -30,13 +30,13 @@ from scheduler.db import make_engine, transaction
 from tasks.config import SOFT_SHUTDOWN_SECONDS, Limits
 from tasks.dispatch import DispatchFailed, StepName, dispatch, sweep
 from tasks.jobs import fail, trigger_county
-from tasks.regenerate import Work, default_work, publish_job, solve_job
+from tasks.regenerate import DatabaseUnavailable, Work, default_work, publish_job, retry_delay, solve_job
 
 log = logging.getLogger(__name__)
 
 SOLVE_QUEUE, PUBLISH_QUEUE = "solve", "publish"
 TASK_FOR_STEP = {"solve": "tongpan.regenerate", "publish": "tongpan.publish"}
-SWEEP_SECONDS = 60.0
+SWEEP_SECONDS = 15.0  # one indexed query; how soon after its lease a dead runner's job moves on
 REFRESH_AT = crontab(hour=0, minute=10)  # just after midnight, Asia/Shanghai: yesterday has passed
 
 
@@ -153,9 +153,17 @@ def regenerate(self: Task, job_id: int) -> None:
 
 @shared_task(bind=True, base=JobTask, name="tongpan.publish")
 def publish(self: Task, job_id: int) -> None:
-    """Publish the version a regenerate job stored (switch the pointer, render the feeds)."""
+    """Publish the version a regenerate job stored (switch the pointer, render the feeds).
+
+    When the database is unreachable the publish is retried with backoff (5 s
+    doubling up to a minute) until it is back; the job stays `running`.
+    """
     rt = runtime(self.app)
-    publish_job(rt.engine, job_id, rt.work)
+    try:
+        publish_job(rt.engine, job_id, rt.work)
+    except DatabaseUnavailable as exc:
+        log.warning("job %s: database unavailable, publishing again later: %s", job_id, exc)
+        raise self.retry(countdown=retry_delay(self.request.retries), max_retries=None) from None
 
 
 @shared_task(bind=True, name="tongpan.regenerate_county")
@@ -174,7 +182,8 @@ def regenerate_county(self: Task, term: str, triggered_by: str = "celery") -> li
 def dispatch_pending(self: Task) -> int:
     """Beat's sweep: send jobs that were queued while the broker was down, and orphaned ones."""
     rt = runtime(self.app)
-    return sweep(rt.engine, CeleryDispatcher(self.app), stale_after=rt.limits.stale_after)
+    return sweep(rt.engine, CeleryDispatcher(self.app), stale_after=rt.limits.stale_after,
+                 silent_after=rt.limits.lease)
 
 
 @shared_task(bind=True, name="tongpan.refresh_feeds")
@@ -194,4 +203,4 @@ def _sweep_on_start(sender: Any, **_: Any) -> None:
     app = sender.app
     if hasattr(app, "tongpan_runtime"):
         rt = runtime(app)
-        sweep(rt.engine, CeleryDispatcher(app), stale_after=rt.limits.stale_after)
+        sweep(rt.engine, CeleryDispatcher(app), stale_after=rt.limits.stale_after, silent_after=rt.limits.lease)

@@ -3,10 +3,10 @@
 A trigger commits its job row first and dispatches second; when the broker is
 down the job simply stays `queued` without `dispatched_at`, and the sweep (on
 worker start-up and every minute from beat) sends it once the broker is back.
-The sweep also resends running jobs that have been silent for longer than the
-broker's visibility timeout plus the lease: their worker is gone and so, most
-likely, is their message (a hard time limit acks it); and queued jobs sent that
-long ago, whose message a broker restart may have lost. Sending a job twice is
+The sweep also resends running jobs whose runner has not written to the row for
+longer than the lease (its worker was killed, or the database was down), without
+waiting for the broker's visibility timeout; and queued jobs sent longer ago than
+visibility timeout plus lease, whose message a broker restart may have lost. Sending a job twice is
 harmless: whoever claims it second finds it held or finished.
 """
 
@@ -78,21 +78,28 @@ def dispatch_triggered(engine: Engine, dispatcher: Dispatcher, triggered: Iterab
                                        if t.created or t.job.dispatched_at is None or dispatcher.in_process])
 
 
-def sweep(engine: Engine, dispatcher: Dispatcher, *, stale_after: float, undispatched_only: bool = True) -> int:
+def sweep(engine: Engine, dispatcher: Dispatcher, *, stale_after: float, undispatched_only: bool = True,
+          silent_after: float | None = None) -> int:
     """Send every queued job no broker has (all queued jobs unless `undispatched_only`), every queued
-    job sent more than `stale_after` seconds ago, and every running job silent that long; returns how
-    many were sent.
+    job sent more than `stale_after` seconds ago, and every running job whose runner has not written
+    to its row for `silent_after` seconds (default `stale_after`; Celery passes the lease) and that was
+    not sent again within that time; returns how many were sent.
 
     A queued job's message can be lost (a Redis restart without persistence); resending it once per
-    `stale_after` costs, at worst, a duplicate its claim drops.
+    `stale_after` costs, at worst, a duplicate its claim drops. A running job silent past its lease
+    has lost its runner (a killed worker, a database outage): sending it again now, rather than
+    waiting for the broker's visibility timeout, lets another worker take it over at once; if the
+    runner is alive after all, the claim tells the new delivery to wait.
     """
-    cutoff = now() - timedelta(seconds=stale_after)
+    moment = now()
+    cutoff = moment - timedelta(seconds=stale_after)
+    lease_cutoff = moment - timedelta(seconds=stale_after if silent_after is None else silent_after)
     queued = Job.state == "queued"
     if undispatched_only:
         queued = queued & or_(Job.dispatched_at.is_(None), Job.dispatched_at < cutoff)
     silent = ((Job.state == "running")
-              & or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff)
-              & or_(Job.dispatched_at.is_(None), Job.dispatched_at < cutoff))
+              & or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < lease_cutoff)
+              & or_(Job.dispatched_at.is_(None), Job.dispatched_at < lease_cutoff))
     with transaction(engine) as session:
         pending = list(session.execute(select(Job.id, Job.plan_version_id).where(queued | silent)
                                        .order_by(Job.id)))

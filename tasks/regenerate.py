@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from scheduler.check import Violation
@@ -138,12 +139,30 @@ def _published_message(version: PlanVersion, published: PublishResult) -> str:
             f"{published.feeds_changed} 个订阅日历已更新；{summary_text(plan.stats)}")
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached; the step is to be tried again later, the job left running."""
+
+
+def retry_delay(retries: int) -> float:
+    """Seconds before trying a step again while the database is down: 5 s, doubling, at most a minute."""
+    return min(60.0, 5.0 * 2 ** retries)
+
+
+def database_down(exc: BaseException) -> bool:
+    """Whether an error means the database connection failed, not that the work is wrong."""
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated
+                                            or isinstance(exc, OperationalError | InterfaceError))
+
+
 def publish_job(engine: Engine, job_id: int, work: Work, dataset: StoredDataset | None = None) -> None:
     """Publish the job's stored version and finish the job, in one transaction; a no-op once done.
 
     `dataset` is the one the job solved from, when this process solved it; a
     publisher elsewhere (Celery's publish queue) reads the current one, and a
     version solved from other data is checked again on it (calendars.publish).
+    Raises DatabaseUnavailable when the database connection fails, so the
+    caller retries instead of marking the job failed: a publish interrupted by
+    an outage resumes when the database is back.
     """
     from calendars.publish import PublishRefused
 
@@ -158,5 +177,7 @@ def publish_job(engine: Engine, job_id: int, work: Work, dataset: StoredDataset 
     except PublishRefused as exc:
         fail(engine, job_id, _violations_message(exc.verdict.describe() + "，", exc.verdict.violations))
     except Exception as exc:  # as in solve_job: the row says what went wrong
+        if database_down(exc):
+            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
         log.exception("job %s: publishing failed", job_id)
         fail(engine, job_id, f"发布失败：{type(exc).__name__}: {exc}")

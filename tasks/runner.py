@@ -16,9 +16,10 @@ import time
 
 from sqlalchemy import Engine
 
+from scheduler.dataset.store import StoredDataset
 from tasks.config import Limits
 from tasks.dispatch import StepName, sweep
-from tasks.regenerate import Work, default_work, publish_job, solve_job
+from tasks.regenerate import DatabaseUnavailable, Work, default_work, publish_job, retry_delay, solve_job
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,20 @@ class InProcessRunner:
                 time.sleep(step.delay)
                 continue
             if step.action == "publish":
-                publish_job(self.engine, job_id, work, step.dataset)
+                self._publish(job_id, work, step.dataset)
             return
+
+    def _publish(self, job_id: int, work: Work, dataset: StoredDataset | None) -> None:
+        """Publish, trying again with backoff while the database is unreachable."""
+        retries = 0
+        while True:
+            try:
+                publish_job(self.engine, job_id, work, dataset)
+                return
+            except DatabaseUnavailable as exc:
+                log.warning("job %s: database unavailable, publishing again later: %s", job_id, exc)
+                time.sleep(retry_delay(retries))
+                retries += 1
 
     def _loop(self) -> None:
         while True:

@@ -213,7 +213,7 @@ def beat(
     Path(tempfile.gettempdir()) / "tongpan-beat-schedule",
     loglevel: Annotated[str, typer.Option("--loglevel")] = "INFO",
 ) -> None:
-    """Start celery beat (run exactly one): the minutely dispatch sweep and the nightly feed refresh."""
+    """Start celery beat (run exactly one): the dispatch sweep every 15 s and the nightly feed refresh."""
     cli = _cli()
     app = _celery(Settings.from_env(), Limits.from_env())
     cli.engine()
