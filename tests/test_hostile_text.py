@@ -20,6 +20,7 @@ from feeds_support import BEFORE_TERM, COMMUNITY, CONFIG, TERM, People, base_pla
 from scheduler import models as m
 from scheduler.dataset.issues import DatasetInvalid
 from scheduler.dataset.load import import_file
+from scheduler.dataset.store import stored_revision
 from scheduler.db import transaction
 from scheduler.generate import generate_county
 from scheduler.plan_document import read_plan
@@ -80,7 +81,8 @@ def published_with_name(engine: Engine, name: str) -> str:
     load(engine)
     with transaction(engine) as session:
         session.execute(update(m.Teacher).where(m.Teacher.code == People.yw).values(name=name))
-        store_plan(session, COMMUNITY, TERM, read_plan({"activities": base_plan()}))
+        store_plan(session, COMMUNITY, TERM, read_plan({"activities": base_plan()}),
+                   dataset_revision=stored_revision(session))
     return People.yw
 
 
