@@ -64,7 +64,7 @@ class RenderError(ValueError):
 # This holds whatever the data: icalendar's own guard is an `assert`, gone under `python -O`.
 _BREAK = re.compile(r"\r\n?|[\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_ANY_CONTROL = re.compile(r"\s*[\x00-\x1f\x7f\x85\u2028\u2029]+\s*")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 
 
 def text_value(value: str) -> str:
@@ -74,7 +74,7 @@ def text_value(value: str) -> str:
 
 def one_line(value: str) -> str:
     """A name safe on one content line: every run of control characters and line breaks becomes a space."""
-    return _ANY_CONTROL.sub(" ", value).strip()
+    return _ANY_CONTROL.sub(" ", value)
 
 
 def fold(line: str) -> str:
