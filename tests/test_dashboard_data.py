@@ -128,3 +128,21 @@ def test_uploads_need_sign_in_before_the_body_and_csrf(web: Site) -> None:
     assert page.status_code == 200 and csrf_of(page.text)
     template = web.client.get("/data/template.xlsx")
     assert template.status_code == 200 and template.content[:2] == b"PK"
+
+
+def test_another_communitys_uploads_are_out_of_reach(web: Site, tmp_path: Path) -> None:
+    csrf = sign_in(web.client, web.county_token)
+    document = stored(web)
+    response = upload(web, csrf, "county.json", json.dumps(document, ensure_ascii=False).encode(),
+                      kind="application/json")
+    staged = response.headers["location"]
+    web.client.post("/logout", data={"csrf": csrf})
+    mine = sign_in(web.client, web.own_token)
+    assert web.client.get(staged).status_code == 403
+    assert web.client.post(staged + "/import", data={"csrf": mine}).status_code == 403
+    assert web.client.post(staged + "/discard", data={"csrf": mine}).status_code == 403
+    assert f'href="{staged}"' not in web.client.get("/data").text  # not listed for this community
+    web.client.post("/logout", data={"csrf": mine})
+    county_csrf = sign_in(web.client, web.county_token)
+    assert "确认导入" in web.client.get(staged).text  # still staged: nothing above touched it
+    assert web.client.post(staged + "/discard", data={"csrf": county_csrf}, follow_redirects=False).status_code == 303

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from calendars.publish import PublishError, PublishRefused, publish
 from scheduler import models as m
@@ -50,21 +52,37 @@ def _check_label(plan: m.PlanVersion) -> str:
     return "通过" if plan.status in ("ready", "published", "superseded") else "—"
 
 
+_COUNTS: OrderedDict[tuple[int, int], int] = OrderedDict()  # (version id, published id) -> changes
+_COUNTS_KEPT = 2000
+
+
+def _changes(session: Any, plan_id: int, published: m.PlanVersion) -> int:
+    """Changes of a version against the published one; versions never change, so the count is kept."""
+    key = (plan_id, published.id)
+    if key not in _COUNTS:
+        activities = session.scalar(select(m.PlanVersion.activities).where(m.PlanVersion.id == plan_id))
+        _COUNTS[key] = count_changes(published.activities, activities)
+        while len(_COUNTS) > _COUNTS_KEPT:
+            _COUNTS.popitem(last=False)
+    return _COUNTS[key]
+
+
 @router.get("/communities/{code}/terms/{term}/versions", response_class=HTMLResponse)
 def versions_page(request: Request, code: str, term: str, admin: AdminDep) -> HTMLResponse:
     with transaction(engine(request)) as session:
         community = community_or_404(session, admin, code)
         stored_term = term_or_404(session, term)
-        plans = list(session.scalars(select(m.PlanVersion).where(
+        # Every version's figures, but not its activities: only a count not kept yet reads those.
+        plans = list(session.scalars(select(m.PlanVersion).options(defer(m.PlanVersion.activities)).where(
             m.PlanVersion.community_code == code, m.PlanVersion.term_code == term)
             .order_by(m.PlanVersion.version.desc())))
-        published = published_version(session, code, term)
+        pointer = session.get(m.PublishedPlan, (code, term))
+        published = session.get(m.PlanVersion, pointer.plan_version_id) if pointer else None
         jobs = {j.plan_version_id: j for j in session.scalars(select(Job).where(
             Job.plan_version_id.in_([p.id for p in plans])))}
         rows = [VersionRow(p.version, p.status, p.created_at, _triggered_by(jobs, p), p.stats.get("objective"),
                            gap(p.stats), unmet_periods(p),
-                           None if published is None or p.id == published.id
-                           else count_changes(published.activities, p.activities),
+                           None if published is None or p.id == published.id else _changes(session, p.id, published),
                            _check_label(p), p.message) for p in plans]
         return render(request, "versions.html", admin, title=f"{community.name} 方案版本", community=community,
                       term=stored_term, rows=rows, published=published.version if published else None,
