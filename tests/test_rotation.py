@@ -155,3 +155,13 @@ def test_across_communities_only_where_the_county_allows_and_only_for_a_shortage
     p = propose(dataset(doc), YEAR, shortage, time_limit=5)
     (move,) = p.moves
     assert move.destination.school == "F" and move.covers == (("YW", 8, 4),)
+
+
+def test_the_reason_names_the_rank_by_years_and_ties() -> None:
+    doc = core_with(10, spread=1)  # ten teachers, all since 2010
+    staff(doc, "TOLD", "A", 2001, ["YW"])
+    doc["county"]["rotation_rules"] = {"backbone_share": 0, "share": 0.2}  # 11 eligible: 3 go
+    p = propose(dataset(doc), YEAR, {}, time_limit=5)
+    reasons = {m.teacher: m.reason for m in p.moves}
+    assert "本校符合条件者中第 1 长" in reasons.pop("TOLD")
+    assert reasons and all("本校符合条件者中并列第 2 长" in r for r in reasons.values())

@@ -277,9 +277,9 @@ def _solve(schools: list[str], by_school: dict[str, list[Standing]], quotas: dic
     return solver.status_name(status)
 
 
-def _move_reason(county: _County, s: Standing, rank_in_school: int, covers: list[tuple[str, int, int]],
+def _move_reason(county: _County, s: Standing, rank_in_school: str, covers: list[tuple[str, int, int]],
                  preference: int | None, has_need: bool) -> str:
-    parts = [f"在校 {s.years} 年（本校符合条件者中第 {rank_in_school} 长）"]
+    parts = [f"在校 {s.years} 年（本校符合条件者中{rank_in_school}）"]
     if covers:
         parts.append("补" + "、".join(f"{county.subjects.get(sub, sub)}{g}年级 {n} 节/周" for sub, g, n in covers)
                      + " 的缺口")
@@ -299,10 +299,13 @@ def _explain(proposal: Proposal, county: _County, everyone: list[Standing],
              quotas: dict[str, tuple[int, int]], shortage: Shortage) -> None:
     """Words for every choice, every non-choice and every quota missed."""
     names = {s.code: s.name for s in county.ds.schools}
-    ranks: dict[str, int] = {}
+    ranks: dict[str, str] = {}  # "第 3 长" or, among equals, "并列第 3 长"
     for school, group in by_school.items():
-        for i, s in enumerate(sorted(group, key=lambda s: -(s.years or 0)), 1):
-            ranks[s.teacher.code] = i
+        years = [s.years or 0 for s in group]
+        for s in group:
+            mine = s.years or 0
+            rank = 1 + sum(y > mine for y in years)
+            ranks[s.teacher.code] = f"{'并列' if years.count(mine) > 1 else ''}第 {rank} 长"
     for s in everyone:
         t = s.teacher
         if s.starts is not None and s.eligible:

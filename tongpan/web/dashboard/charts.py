@@ -11,7 +11,8 @@ from html import escape
 
 from markupsafe import Markup
 
-ROW, LABEL, VALUE, WIDTH = 22, 220, 90, 720
+ROW, LABEL, VALUE, WIDTH = 22, 300, 140, 860
+LABEL_CHARS = 24  # a longer name is cut with … (the full name is in the tooltip)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class Bar:
     @property
     def met(self) -> bool:
         return self.value + 1e-9 >= self.target
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else "…" + label[-(LABEL_CHARS - 1):]
 
 
 def bar_chart(bars: list[Bar], title: str) -> Markup:
@@ -41,7 +46,8 @@ def bar_chart(bars: list[Bar], title: str) -> Markup:
         css = "met" if b.met else "short"
         parts.append(
             f'<g class="bar {css}" data-value="{b.value:g}" data-target="{b.target:g}">'
-            f'<text x="{LABEL - 6}" y="{y + 14}" text-anchor="end">{escape(b.label)}</text>'
+            f'<text x="{LABEL - 6}" y="{y + 14}" text-anchor="end"><title>{escape(b.label)}</title>'
+            f'{escape(_short(b.label))}</text>'
             f'<rect x="{LABEL}" y="{y + 3}" width="{width:.1f}" height="{ROW - 8}" rx="2"/>'
             f'<line class="target" x1="{target_x:.1f}" x2="{target_x:.1f}" y1="{y}" y2="{y + ROW - 2}"/>'
             f'<text x="{LABEL + plot + 6}" y="{y + 14}">{escape(b.text)}</text></g>')
