@@ -212,6 +212,9 @@ class ResearchGroup(Extra, Base):
 
 
 PLAN_STATUSES = ("draft", "ready", "published", "superseded", "failed")
+# How admins read them (CLI, job messages, web workplace)
+PLAN_STATUS_NAMES = {"draft": "草稿", "ready": "待发布", "published": "已发布", "superseded": "已被取代",
+                     "failed": "未通过校验"}
 
 
 class PlanVersion(Base):

@@ -100,6 +100,7 @@ def test_an_explicit_later_date_keeps_the_old_plan_until_then(engine: Engine, tm
     # The history, as the admin reads it.
     shown = tongpan(engine, "plans", "--community", COMMUNITY, "--term", TERM)
     assert shown.exit_code == 0 and "起生效" in shown.output, shown.output
+    assert "已被取代" in shown.output and "superseded" not in shown.output
     rows = json.loads(tongpan(engine, "plans", "--community", COMMUNITY, "--term", TERM, "--json").stdout)
     assert [(r["version"], r["status"], [p["effective_from"] for p in r["publications"]]) for r in rows] == [
         (1, "superseded", ["2026-09-01"]), (2, "published", ["2026-10-26", "2026-10-26"])]

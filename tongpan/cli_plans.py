@@ -27,15 +27,13 @@ from scheduler.dataset.store import StoredDatasetInvalid, load_dataset, load_sto
 from scheduler.db import snapshot, transaction
 from scheduler.planning import PlanningError, solve_and_store, unchanged_message
 from scheduler.recheck import against, check_against
-from scheduler.models import County, PlanVersion
+from scheduler.models import PLAN_STATUS_NAMES, County, PlanVersion
 from scheduler.plan_document import PlanDocument, Unmet, write_document
 from scheduler.plans import PlanNotFound, aware, find_version, publications, stored_document
 from scheduler.solver.summary import BOUND_NOTE, progress_text, summary_text
 from tasks.config import Limits
 
 EXIT_VIOLATIONS = 1
-
-STATUS_NAMES = {"ready": "待发布", "published": "已发布", "failed": "未通过校验", "superseded": "已被取代"}
 
 CommunityOption = Annotated[str, typer.Option("--community", help="Community code.")]
 TermOption = Annotated[str, typer.Option("--term", help="Term code, e.g. 2026-1.")]
@@ -107,7 +105,7 @@ def solve_command(
     stats = plan.stats
     changed = (f"，与已发布方案相比变动 {stats['changed_vs_published']} 项"
                if stats.get("changed_vs_published") is not None else "")
-    status = STATUS_NAMES.get(plan.status, plan.status)
+    status = PLAN_STATUS_NAMES.get(plan.status, plan.status)
     cli.out.print(f"教共体 {community} 学期 {term} 第 {plan.version} 版（{status}）：课 {plan.count('lesson')} 节，"
                   f"同步课堂 {plan.count('coteach')} 节，教研 {plan.count('research')} 次；"
                   f"用时 {stats.get('solve_seconds')} 秒，{summary_text(stats)}{changed}", highlight=False)
@@ -117,7 +115,7 @@ def solve_command(
     if outcome.violations:
         print_violations(outcome.violations)
         raise cli.fail(f"第 {plan.version} 版未通过独立校验（{len(outcome.violations)} 处），已标记为"
-                       f"{STATUS_NAMES['failed']}，不能发布", EXIT_VIOLATIONS)
+                       f"{PLAN_STATUS_NAMES['failed']}，不能发布", EXIT_VIOLATIONS)
 
 
 def _stored_document(community: str, term: str, version: int | None) -> PlanDocument:
@@ -222,7 +220,8 @@ def plans_command(
     for row in rows:
         shown = "；".join(f"{p['published_at'][:16].replace('T', ' ')} 发布，自 {p['effective_from']} 起生效"
                          for p in row["publications"])
-        table.add_row(str(row["version"]), row["status"], row["created_at"][:16].replace("T", " "), shown or "—")
+        status = PLAN_STATUS_NAMES.get(row["status"], row["status"])
+        table.add_row(str(row["version"]), status, row["created_at"][:16].replace("T", " "), shown or "—")
     cli.out.print(table)
 
 

@@ -20,7 +20,7 @@ from tongpan.web.dashboard.auth import CSRF_FIELD, Admin, require_scope
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=HERE.parent / "templates")
-STATUS_LABELS = {"draft": "草稿", "ready": "待发布", "published": "已发布", "superseded": "已被替代", "failed": "未通过校验"}
+STATUS_LABELS = m.PLAN_STATUS_NAMES
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
