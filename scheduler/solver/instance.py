@@ -161,6 +161,7 @@ class Instance:
         self.research_latest = minutes(latest if isinstance(latest, str) and HHMM.fullmatch(latest) else "17:30")
         self.stop = StopRules(gap=_non_negative(extra.get("stop_gap"), STOP_GAP),
                               stall_seconds=_non_negative(extra.get("stall_seconds"), STALL_SECONDS))
+        self.stall_given = isinstance(extra.get("stall_seconds"), (int, float))
         self.tolerance = found.rules.coteach_start_tolerance_minutes
         self.max_campuses = found.rules.max_campuses_per_day
         self.schools = (found.core_school, *found.members)

@@ -53,7 +53,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scheduler.dataset.schema import Dataset
@@ -79,6 +79,7 @@ HINT_SHARE = 0.3  # of the time left, at most, for proving the constructed timet
 LEAN_SHARE = 0.5  # of the time left, at most, for the lean model to find a complete timetable
 LEAN_HEAD_START = 1.0  # seconds the lean search runs alone before the construction starts beside it
 LEAN_MIN = 0.1  # seconds: the lean model's share is never less (a small limit still tries)
+STALL_SHARE = 0.1  # of the limit: the default stall window when the community sets none (at least 5 s)
 QUICK_SHARE = 0.1  # of the limit, at most, for time-tabling the greedy staffing: the first complete plan, early
 QUICK_LEAN_SHARE = 0.9  # of that, for its lean search
 QUICK_MIN_LIMIT = 20.0  # seconds: below this the quick plan would eat the budget of the real one
@@ -125,6 +126,8 @@ def solve(ds: Dataset, community: str, term: str, *, time_limit: float = 60.0, w
     """
     report = Progress(progress, time.monotonic())
     inst = Instance(ds, community, term)
+    if not inst.stall_given:  # the default window grows with the limit: big problems improve slowly
+        inst.stop = replace(inst.stop, stall_seconds=max(inst.stop.stall_seconds, time_limit * STALL_SHARE))
     kept = published_staffing(published) if published else None
     staffing_time = min(STAFFING_MAX, max(min(STAFFING_MIN, time_limit / 3), time_limit * STAFFING_SHARE))
     quick: list[_Attempt] = []

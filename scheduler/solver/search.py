@@ -11,7 +11,8 @@ A search ends at the first of (`SearchResult.stop`):
 - `gap`: the relative gap (objective - bound) / objective fell to
   `stop_gap` (`rules.stop_gap`, default 0.5%);
 - `stall`: the objective improved by less than `STALL_IMPROVEMENT` (0.5%)
-  over the last `stall_seconds` (`rules.stall_seconds`, default 5 s);
+  over the last `stall_seconds` (`rules.stall_seconds`; by default 10% of
+  the solve's time limit, at least 5 s);
 - `gave_up`: the caller's `give_up_after` check (a timetable still short of
   periods, so the caller re-staffs);
 - `infeasible`: proven to have no solution;
