@@ -52,3 +52,28 @@ def test_checker_reports_each_class_time_rule_broken() -> None:
     assert any("周五第 3 节不可排课" in m for m in found), found
     assert any("只能排在指定时段" in m for m in found), found
     assert any("每周在 2 天有课，超过其每周上课天数上限 1 天" in m for m in found), found
+
+
+def test_a_short_solve_never_returns_a_plan_that_breaks_these_rules() -> None:
+    """However little time the search gets, the plan keeps the rules the construction ignores."""
+    d = doc()
+    d["teachers"][0]["max_days_per_week"] = 2
+    for limit in (1.0, 3.0):
+        plan = solved(d, time_limit=limit)  # `solved` asserts the checker finds nothing
+        assert plan["stats"]["stop"]
+
+
+def test_the_construction_is_blind_to_days_apart_and_days_a_week() -> None:
+    from scheduler.solver.instance import Instance
+    from scheduler.solver.problem import Problem
+    from scheduler.solver.staffing import Staffing, Teaching
+
+    def problem(d: dict[str, Any]) -> Problem:
+        teachings = [Teaching("U-A-3-1", "SX", "T1", 2, "x"), Teaching("U-A-3-1", "YW", "T2", 2, "y")]
+        return Problem(Instance(dataset(d), "C1", "2026-1"), Staffing(teachings, [], {}, []))
+
+    assert problem(doc()).construction_blind
+    plain = doc()
+    plain["teachers"][1].pop("max_days_per_week")
+    plain["curriculum_overrides"][0].pop("min_days_apart")
+    assert not problem(plain).construction_blind

@@ -118,6 +118,14 @@ class Problem:
                                 if a in allowed and b in allowed)
         return {ti: k for ti, k in doubles.items() if k}, options
 
+    @property
+    def construction_blind(self) -> bool:
+        """Whether the constructive heuristic (`greedy.py`) ignores a rule of this problem: it knows
+        nothing of doubles, days apart or teachers' days a week, so its timetable proves nothing here."""
+        inst = self.inst
+        return bool(self.doubles) or any((t.class_, t.subject) in inst.min_days for t in self.teachings) \
+            or any(inst.teachers[t.teacher].max_days is not None for t in self.teachings)
+
     # -- places -------------------------------------------------------------
 
     def slot(self, campus: str, si: int) -> Slot:

@@ -198,7 +198,7 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
         report.report("construct", force=True)
         start = construct(problem, wish)
         ready, lean = report.elapsed(), None
-        if not _complete(problem, start) or problem.doubles:
+        if not _complete(problem, start) or problem.construction_blind:
             hinted_lean = _Lean(problem, report, workers, lean_time, hint=start)
             lean = hinted_lean.result()
             if lean.found:
@@ -242,7 +242,12 @@ def _timetable(inst: Instance, staffing: Staffing, published: dict[str, Any] | N
     if hinted is not None or not result.found:  # the starting timetables, valid on their own
         plans[:0] = [(t, (h or 0.0) + offset, staffed_unmet + _shortfall(problem, a))
                      for t, h, a in built if h is not None or not result.found]
-    placed = model.read(result.solver) if result.found else start
+    if result.found:
+        placed = model.read(result.solver)
+    elif hinted is None and not (lean is not None and lean.found) and problem.construction_blind:
+        placed = Assignment.empty(problem)  # an unchecked construction may break a rule it ignores
+    else:
+        placed = start
     return _Attempt(staffing, problem, model, result, start, placed, plans, constructed, lean)
 
 
@@ -257,7 +262,7 @@ def _lean_first(problem: Problem, report: Progress, workers: int,
         report.report("construct", force=True)
         start = construct(problem, None)
         ready = report.elapsed()
-        if _complete(problem, start) and not problem.doubles:  # the construction knows nothing of doubles
+        if _complete(problem, start) and not problem.construction_blind:
             lean_search.cancel()
     lean: SearchResult | None = lean_search.result()
     assert lean is not None
