@@ -114,3 +114,19 @@ def site(engine: Engine, tmp_path: Path, database_url: str, document: dict[str, 
     with TestClient(app) as client:
         yield Site(app, client, engine, county_token, own_token)
     app.state.engine.dispose()
+
+
+@contextmanager
+def sqlite_site(tmp_path: Path, *, plans: bool = True) -> Iterator[Site]:
+    """The site on a fresh SQLite file, with both communities' hand-made plans published unless told."""
+    from scheduler.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    eng = make_engine(url)
+    upgrade(eng)
+    with site(eng, tmp_path, url) as s:
+        if plans:
+            store(eng, MINE, plan_of(MINE), publish=True)
+            store(eng, OTHER, plan_of(OTHER), publish=True)
+        yield s
+    eng.dispose()

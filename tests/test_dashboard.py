@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, update
 
 from dashboard_support import (MINE, OTHER, TERM, Site, county, csrf_of, first_class, period, plan_of, sign_in, site,
-                               store, teacher_for)
+                               sqlite_site, store, teacher_for)
 from scheduler import models as m
 from scheduler.db import transaction
 from tasks.access import revoke_token
@@ -31,16 +31,8 @@ def web(engine: Engine, tmp_path: Path, database_url: str) -> Iterator[Site]:
 @pytest.fixture
 def sqlite_web(tmp_path: Path) -> Iterator[Site]:
     """The same site on SQLite only, for the many checks that do not depend on the database."""
-    from scheduler.db import make_engine, upgrade
-
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    eng = make_engine(url)
-    upgrade(eng)
-    with site(eng, tmp_path, url) as s:
-        store(eng, MINE, plan_of(MINE), publish=True)
-        store(eng, OTHER, plan_of(OTHER), publish=True)
+    with sqlite_site(tmp_path) as s:
         yield s
-    eng.dispose()
 
 
 class Cells(HTMLParser):

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard_support import (MINE, OTHER, TERM, Site, county, csrf_of, first_class, period, plan_of, sign_in, site,
-                               store, teacher_for)
+                               sqlite_site, store, teacher_for)
 from scheduler.db import make_engine, transaction, upgrade
 from calendars.publish import publish
 from scheduler.planning import solve_and_store

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from dashboard_support import MINE, OTHER, Site, county, csrf_of, sign_in, site
+from dashboard_support import MINE, OTHER, Site, county, csrf_of, sign_in, sqlite_site
 from scheduler.dataset.store import export_document
 from scheduler.dataset.xlsx import write_workbook
-from scheduler.db import make_engine, transaction, upgrade
+from scheduler.db import transaction
 from test_school_import import school_file, unreferenced_teacher
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,12 +23,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[Site]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    eng = make_engine(url)
-    upgrade(eng)
-    with site(eng, tmp_path, url) as s:
+    with sqlite_site(tmp_path, plans=False) as s:
         yield s
-    eng.dispose()
 
 
 def stored(s: Site) -> dict[str, Any]:

@@ -8,20 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_support import MINE, OTHER, Site, county, first_class, plan_of, sign_in, site, store, teacher_for
-from scheduler.db import make_engine, upgrade
+from dashboard_support import MINE, OTHER, Site, county, first_class, sign_in, sqlite_site, teacher_for
 
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[Site]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    eng = make_engine(url)
-    upgrade(eng)
-    with site(eng, tmp_path, url) as s:
-        store(eng, MINE, plan_of(MINE), publish=True)
-        store(eng, OTHER, plan_of(OTHER), publish=True)
+    with sqlite_site(tmp_path) as s:
         yield s
-    eng.dispose()
 
 
 def feed_address(html: str, code: str) -> str:

@@ -68,24 +68,30 @@ def _owner_or_404(found: bool, what: str) -> None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"本教共体没有{what}")
 
 
+def _grid_page(request: Request, admin: Any, code: str, term: str, owner: str, version: int | None,
+               kind: str) -> HTMLResponse:
+    ctx = _context(request, admin, code, term, version)
+    d = ctx["d"]
+    if kind == "class":
+        _owner_or_404(owner in d.classes, f"班级 {owner}")
+        grid = class_grid(d, ctx["plan"], owner)
+    else:
+        _owner_or_404(owner in d.teachers, f"教师 {owner}")
+        grid = teacher_grid(d, ctx["plan"], owner)
+    return render(request, "grid.html", admin, title=grid.title, grid=grid, pdf=f"{owner}.pdf",
+                  crumbs=_crumbs(d, ctx["term"]), **ctx)
+
+
 @router.get("/communities/{code}/terms/{term}/classes/{owner}", response_class=HTMLResponse)
 def class_page(request: Request, code: str, term: str, owner: str, admin: AdminDep,
                version: Version = None) -> HTMLResponse:
-    ctx = _context(request, admin, code, term, version)
-    _owner_or_404(owner in ctx["d"].classes, f"班级 {owner}")
-    grid = class_grid(ctx["d"], ctx["plan"], owner)
-    return render(request, "grid.html", admin, title=grid.title, grid=grid, pdf=f"{owner}.pdf",
-                  crumbs=_crumbs(ctx["d"], ctx["term"]), **ctx)
+    return _grid_page(request, admin, code, term, owner, version, "class")
 
 
 @router.get("/communities/{code}/terms/{term}/teachers/{owner}", response_class=HTMLResponse)
 def teacher_page(request: Request, code: str, term: str, owner: str, admin: AdminDep,
                  version: Version = None) -> HTMLResponse:
-    ctx = _context(request, admin, code, term, version)
-    _owner_or_404(owner in ctx["d"].teachers, f"教师 {owner}")
-    grid = teacher_grid(ctx["d"], ctx["plan"], owner)
-    return render(request, "grid.html", admin, title=grid.title, grid=grid, pdf=f"{owner}.pdf",
-                  crumbs=_crumbs(ctx["d"], ctx["term"]), **ctx)
+    return _grid_page(request, admin, code, term, owner, version, "teacher")
 
 
 @router.get("/communities/{code}/terms/{term}/campuses/{owner}", response_class=HTMLResponse)
