@@ -63,11 +63,8 @@ class Failed(Exception):
 class Host:
     """Podman and podman-compose with the project's settings and this run's environment."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], compose: str) -> None:
         self.env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS / "containers.conf"), **env}
-        compose = shutil.which("podman-compose", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-        if compose is None:
-            raise Failed("podman-compose is missing: .venv/bin/pip install -e '.[containers]'")
         self.compose_cmd = [compose, "-p", PROJECT, *(a for f in COMPOSE_FILES for a in ("-f", str(f)))]
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -330,13 +327,19 @@ def free_port() -> int:
 
 
 def tracebacks(host: Host) -> dict[str, int]:
-    """Python tracebacks in each container's log (a worker's or web's crash shows up here)."""
+    """Python tracebacks in each container's log (a worker's or web's crash shows up here).
+
+    The first one of each container is printed, since teardown removes the logs."""
     label = f"label=io.podman.compose.project={PROJECT}"
     names = host.podman("ps", "--all", "--filter", label, "--format", "{{.Names}}").stdout.split()
     counts = {}
     for name in names:
         logs = host.podman("logs", name, check=False)
-        counts[name] = (logs.stdout + logs.stderr).count("Traceback (most recent call last)")
+        text = logs.stdout + logs.stderr
+        counts[name] = text.count("Traceback (most recent call last)")
+        if counts[name]:
+            at = text.index("Traceback (most recent call last)")
+            print(f"   {name}:\n{text[max(0, at - 300):at + 3000]}", file=sys.stderr)
     return counts
 
 
@@ -365,11 +368,16 @@ def main() -> int:
         if shutil.which(tool) is None:
             print(f"{tool} is missing: apt-get install -y podman runc debootstrap", file=sys.stderr)
             return 2
+    # podman-compose beside this Python (the venv's extra) or on PATH.
+    compose = shutil.which("podman-compose", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    if compose is None:
+        print("podman-compose is missing: .venv/bin/pip install -e '.[containers]'", file=sys.stderr)
+        return 2
     port = free_port()
     host = Host({"TONGPAN_WEB_PORT": str(port), "TONGPAN_PUBLIC_URL": f"http://127.0.0.1:{port}",
                  "TONGPAN_SOLVER_TIME_LIMIT": str(args.time_limit), "TONGPAN_SOLVER_WORKERS": "1",
                  # A SIGKILLed worker's message comes back after this; short, so the run stays short.
-                 "TONGPAN_BROKER_VISIBILITY_TIMEOUT": "45"})
+                 "TONGPAN_BROKER_VISIBILITY_TIMEOUT": "45"}, compose)
     steps = Steps()
     results: dict[str, Any] = {"host": {"machine": platform.machine(), "cpus": os.cpu_count(),
                                         "podman": host.podman("--version").stdout.strip(),
