@@ -28,6 +28,7 @@ test: $(BIN)/.installed tests/js/node_modules/.installed
 # 25 (PostgreSQL and redis-server); feeds.py needs nginx and wrk (apt-get install -y nginx wrk).
 bench: $(BIN)/.installed
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/hardening.py
 	$(BIN)/python bench/solve.py
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/county.py

@@ -10,9 +10,11 @@ function isFloating(time) {
 }
 
 function check(file) {
-  const report = { file, events: 0, cancelled: 0, errors: [], floating: [] };
+  const report = { file, name: null, events: 0, cancelled: 0, errors: [], floating: [], summaries: [] };
+  const summaries = new Set();
   try {
     const root = new ICAL.Component(ICAL.parse(readFileSync(file, "utf8")));
+    report.name = root.getFirstPropertyValue("x-wr-calname");
     ICAL.TimezoneService.reset();
     for (const zone of root.getAllSubcomponents("vtimezone")) {
       ICAL.TimezoneService.register(zone);
@@ -22,6 +24,7 @@ function check(file) {
     for (const vevent of root.getAllSubcomponents("vevent")) {
       const uid = vevent.getFirstPropertyValue("uid");
       report.events += 1;
+      summaries.add(vevent.getFirstPropertyValue("summary"));
       if (vevent.getFirstPropertyValue("status") === "CANCELLED") report.cancelled += 1;
       if (!uid) report.errors.push("event without UID");
       const start = vevent.getFirstPropertyValue("dtstart");
@@ -32,6 +35,7 @@ function check(file) {
   } catch (error) {
     report.errors.push(String(error));
   }
+  report.summaries = [...summaries].sort();
   return report;
 }
 
