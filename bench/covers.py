@@ -40,7 +40,7 @@ from scheduler.covers.absences import affected, record_absence  # noqa: E402
 from scheduler.covers.days import DayPlans, check_date  # noqa: E402
 from scheduler.covers.review import propose_covers, proposed  # noqa: E402
 from scheduler.dataset.schema import Dataset  # noqa: E402
-from scheduler.dataset.store import apply  # noqa: E402
+from scheduler.dataset.store import apply, load_stored  # noqa: E402
 from scheduler.db import make_engine, transaction, upgrade  # noqa: E402
 from scheduler.generate import generate_county  # noqa: E402
 from scheduler.plans import store_plan  # noqa: E402
@@ -59,12 +59,16 @@ def setup(url: str, communities: int, seed: int, config: FeedConfig) -> tuple[ob
     ds = Dataset.model_validate(generate_county(communities, seed))
     with transaction(engine) as session:
         apply(session, ds, "generated")
+    with transaction(engine) as session:
+        stored = load_stored(session)
+        assert stored is not None
         for community in ds.communities:
-            store_plan(session, community.code, TERM, construct_plan(ds, community.code))
+            store_plan(session, community.code, TERM, construct_plan(ds, community.code),
+                       dataset_revision=stored.revision)
     started = time.perf_counter()
     for community in ds.communities:
         with transaction(engine) as session:
-            publish(session, community.code, TERM, config=config, now=NOW, dataset=ds)
+            publish(session, community.code, TERM, config=config, now=NOW, dataset=stored)
     return engine, ds, time.perf_counter() - started
 
 

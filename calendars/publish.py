@@ -229,7 +229,8 @@ Labels = dict[tuple[str, str], str]  # ("{kind}.{code}", YYYYMMDD) -> title of i
 
 def plan_occurrences(session: Session, directory: Directory, term: str, history: list[PlanPublication],
                      days: list[SchoolDay], meeting_link: Callable[[str], str | None],
-                     only: set[FeedKey] | None = None) -> tuple[dict[FeedKey, list[Occurrence]], Labels]:
+                     only: set[FeedKey] | None = None, documents: Documents | None = None
+                     ) -> tuple[dict[FeedKey, list[Occurrence]], Labels]:
     """Every feed's dated occurrences over the term, each date from the plan that applies on it, with the
     confirmed dated overrides (covers, swaps, cancellations) of that plan applied; and the title each
     occurrence an override removes carries once cancelled (【代课】, 【已调课】, 【停课】…)."""
@@ -243,12 +244,11 @@ def plan_occurrences(session: Session, directory: Directory, term: str, history:
         for feed, occurrences in found.items():
             feeds.setdefault(feed, []).extend(occurrences)
 
+    documents = documents if documents is not None else {}
     for plan_id, dated in plans_by_date(history, days).items():
-        plan = session.get(PlanVersion, plan_id)
-        assert plan is not None  # publications reference versions by foreign key
-        activities = stored_document(plan).activities
-        if only is not None:
-            activities = [a for a in activities if _shows_in(a, only, directory)]
+        activities = _activities(session, plan_id, documents)
+        followed = {d.follows for d in dated}  # a weekday no date follows yields no occurrence
+        activities = [a for a in activities if a.day in followed and (only is None or _shows_in(a, only, directory))]
         overridden = [d for d in dated if any(c.get("plan") == plan_id for c in by_date.get(d.date.isoformat(), ()))]
         plain = [d for d in dated if d not in overridden] if overridden else dated
         add(dated_occurrences(_only(weekly_events(directory, activities, meeting_link), only), plain,
@@ -266,6 +266,16 @@ def plan_occurrences(session: Session, directory: Directory, term: str, history:
                 if c.get("remove") and c.get("label"):
                     labels[f"{c['remove']['kind']}.{c['remove']['code']}", ymd] = c["label"]
     return feeds, labels
+
+
+Documents = dict[int, list[PlannedActivity]]  # plan version id -> its typed activities, read once per call
+
+
+def _activities(session: Session, plan_id: int, documents: Documents) -> list[PlannedActivity]:
+    if plan_id not in documents:
+        plan = session.get(PlanVersion, plan_id)
+        documents[plan_id] = stored_document(plan).activities if plan is not None else []
+    return documents[plan_id]
 
 
 def _shows_in(a: PlannedActivity, only: set[FeedKey], directory: Directory) -> bool:
@@ -287,17 +297,13 @@ def _only(weekly: dict[str, list[WeeklyEvent]], only: set[FeedKey] | None) -> di
 
 
 def override_feeds(session: Session, directory: Directory, changes: list[dict[str, Any]],
-                   meeting_link: Callable[[str], str | None]) -> set[FeedKey]:
+                   meeting_link: Callable[[str], str | None], documents: Documents) -> set[FeedKey]:
     """The feeds dated overrides can change: every feed showing what they remove or what they add."""
     entries: list[PlannedActivity] = []
-    plans: dict[int, list[PlannedActivity]] = {}
     for c in changes:
-        if c.get("plan") is not None and c["plan"] not in plans:
-            plan = session.get(PlanVersion, c["plan"])
-            plans[c["plan"]] = stored_document(plan).activities if plan is not None else []
         removed = c.get("remove")
-        if removed:
-            entries += [a for a in plans.get(c.get("plan"), [])  # type: ignore[arg-type]
+        if removed and c.get("plan") is not None:
+            entries += [a for a in _activities(session, c["plan"], documents)
                         if (a.kind, a.code, a.start) == (removed["kind"], removed["code"], removed["start"])]
         if c.get("add"):
             entries.append(PlannedActivity.model_validate({k: v for k, v in c["add"].items() if k != "label"}))
@@ -332,17 +338,24 @@ def republish(session: Session, community: str, term: str, *, config: FeedConfig
     secret = server_secret(session, config)
     link = meeting_links(directory, config, secret)
     with many_small_objects():
-        only = override_feeds(session, directory, changes, link) if changes is not None else None
-        occurrences, labels = plan_occurrences(session, directory, term, history, days, link, only)
+        documents: Documents = {}
+        only = override_feeds(session, directory, changes, link, documents) if changes is not None else None
+        # Overrides change their own dates only: recompute those, keep every other date as it is.
+        touched = {c["date"] for c in changes} if changes is not None else None
+        if touched is not None:
+            days = [d for d in days if d.date.isoformat() in touched]
+        occurrences, labels = plan_occurrences(session, directory, term, history, days, link, only, documents)
         changed, total, over = _write_feeds(session, directory, term, occurrences, secret, config, now,
-                                            today.strftime("%Y%m%d"), labels, only)
+                                            today.strftime("%Y%m%d"), labels, only,
+                                            {d.replace("-", "") for d in touched} if touched is not None else None)
     return PublishResult(community, term, current.version, current.version, now, today, changed, total - changed,
                          sum(len(o) for o in occurrences.values()), over)
 
 
 def _write_feeds(session: Session, directory: Directory, term: str, occurrences: dict[FeedKey, list[Occurrence]],
                  secret: bytes, config: FeedConfig, now: datetime, frozen_before: str,
-                 labels: Labels, only: set[FeedKey] | None = None) -> tuple[int, int, tuple[FeedKey, ...]]:
+                 labels: Labels, only: set[FeedKey] | None = None,
+                 dates: set[str] | None = None) -> tuple[int, int, tuple[FeedKey, ...]]:
     """Bring every feed of the community up to date; returns (feeds written, feeds considered, over the limit).
 
     Feeds of owners no longer in the dataset are kept and updated too, so their
@@ -372,7 +385,7 @@ def _write_feeds(session: Session, directory: Directory, term: str, occurrences:
         except RenderError as exc:
             exc.where = f"{KIND_NAMES.get(kind, kind)} {code}（{owner}）"
             raise
-        touched = (state.update(term, occurrences.get((kind, code), []), stamp, today, frozen_before, labels)
+        touched = (state.update(term, occurrences.get((kind, code), []), stamp, today, frozen_before, labels, dates)
                    or state.head != head)
         state.head = head
         feed.owner_name = owner

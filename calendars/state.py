@@ -52,7 +52,8 @@ class FeedState:
             yield from events.values()
 
     def update(self, term: str, occurrences: Iterable[Occurrence], now: int, today: str,
-               frozen_before: str = "", labels: Mapping[tuple[str, str], str] | None = None) -> bool:
+               frozen_before: str = "", labels: Mapping[tuple[str, str], str] | None = None,
+               dates: set[str] | None = None) -> bool:
         """Apply a term's new occurrences at publication time `now` (epoch s); True if anything changed.
 
         An occurrence whose time or content changed gets SEQUENCE + 1; one that
@@ -63,13 +64,19 @@ class FeedState:
         dated before it are not added: a subscriber's past is never rewritten.
         `labels` gives the title prefix of occurrences a dated override
         removed (`("{kind}.{code}", YYYYMMDD)` -> `【代课】`…); other cancelled
-        occurrences read 【已调课】 or 【已取消】.
+        occurrences read 【已调课】 or 【已取消】. With `dates` (`YYYYMMDD`s) only
+        those dates are recomputed: `occurrences` are theirs, everything else
+        stays (what republishing dated overrides needs).
         """
         old = self.terms.get(term, {})
-        new: Events = {uid: e for uid, e in old.items() if e.start[:8] < frozen_before}
+
+        def kept(ymd: str) -> bool:
+            return ymd < frozen_before or (dates is not None and ymd not in dates)
+
+        new: Events = {uid: e for uid, e in old.items() if kept(e.start[:8])}
         changed = False
         for uid, start, end, text in occurrences:
-            if start[:8] < frozen_before:
+            if kept(start[:8]):
                 continue
             prev = old.get(uid)
             if prev is None:

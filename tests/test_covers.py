@@ -18,6 +18,7 @@ from scheduler.covers.days import check_date
 from scheduler.covers.models import Cover
 from scheduler.covers.review import confirm, proposed
 from scheduler.dataset.store import load_dataset
+from tongpan.daily import confirm_and_publish
 from scheduler.db import transaction
 
 CLASS_1, CLASS_2 = "DQ-S001-A-3-1", "DQ-S001-A-3-2"
@@ -26,9 +27,14 @@ TUESDAY = date(2026, 11, 17)
 
 
 def _confirm_and_republish(engine: Engine, at: datetime = AT) -> None:
+    """Confirm as the CLI does (only the feeds and dates the overrides touch are recomputed); a full
+    republish afterwards must find nothing left to change (feed windows first settled at `at`, since the
+    nightly window move is no part of a cover)."""
+    settle(engine, at)
     with transaction(engine) as session:
-        for community, term in confirm(session, proposed(session), at):
-            republish(session, community, term, config=CONFIG, now=at)
+        confirm_and_publish(session, proposed(session), now=at, config=CONFIG)
+    with transaction(engine) as session:
+        assert republish(session, COMMUNITY, "2026-1", config=CONFIG, now=at).feeds_changed == 0
 
 
 def test_a_qualified_free_teacher_who_can_reach_the_campus_covers(engine: Engine) -> None:
