@@ -305,7 +305,7 @@ def main() -> None:
         serving: dict[str, Any] = {}
         try:
             bases = {"tongpan": f"http://127.0.0.1:{port_app}", "nginx": f"http://127.0.0.1:{port_nginx}"}
-            wait_for(bases["tongpan"] + "/healthz")
+            wait_for(bases["tongpan"] + "/healthz", 120)  # a loaded machine starts the app slowly
             wait_for(bases["nginx"] + paths[0])
             samples = {name: prepare(base, paths) for name, base in bases.items()}
             for name, base in bases.items():  # warm caches (and the server's first requests) before measuring
