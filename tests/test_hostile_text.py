@@ -100,7 +100,9 @@ def check_feeds(engine: Engine, teacher: str) -> None:
     assert str(own["NAME"]) == str(own["X-WR-CALNAME"])
     assert len(own.walk("VEVENT")) > 0
     # Loading the dataset normalises the stored name as an import would now.
-    assert all("汪莉莉 X-INJECTED:1 BEGIN:VEVENT UID:evil" in str(e["DESCRIPTION"]) for e in own.walk("VEVENT"))
+    # Lessons describe their period, meetings their members: wherever the name is shown, it is whole.
+    named = [str(e["DESCRIPTION"]) for e in own.walk("VEVENT") if "汪莉莉" in str(e["DESCRIPTION"])]
+    assert named and all("汪莉莉 X-INJECTED:1 BEGIN:VEVENT UID:evil" in d for d in named)
 
 
 def test_a_stored_line_break_never_breaks_a_publish(engine: Engine) -> None:
