@@ -12,7 +12,7 @@ import typer
 from scheduler.dataset.issues import DatasetInvalid
 from scheduler.dataset.load import import_file
 from scheduler.dataset.store import load_dataset
-from scheduler.db import transaction
+from scheduler.db import snapshot
 from scheduler.fet.reader import FetError, read_fet
 from scheduler.fet.writer import FetExportError, plan_activities, write_fet
 from scheduler.plans import PlanNotFound, find_version, plan_document
@@ -67,7 +67,7 @@ def export_fet_command(
     """Write a community's plan as a FET file with every lesson locked at its starting time."""
     cli = _cli()
     try:
-        with transaction(cli.engine()) as session:
+        with snapshot(cli.engine()) as session:
             dataset = load_dataset(session)
             if dataset is None:
                 raise cli.fail("数据库中还没有数据，请先 tongpan import")

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from scheduler.db import transaction
+from scheduler.db import snapshot
 from scheduler.report import ReportError, build_report, report_input
 from scheduler.report.layout import target_text
 from scheduler.school_calendar import CalendarError
@@ -36,7 +36,7 @@ def report_command(
     """The policy report: community targets, 走教, coverage and rotation, missed targets first."""
     cli = _cli()
     try:
-        with transaction(cli.engine()) as session:
+        with snapshot(cli.engine()) as session:
             report = build_report(report_input(session, term=term, year=year))
     except (ReportError, CalendarError, LookupError) as exc:
         raise cli.fail(str(exc)) from None

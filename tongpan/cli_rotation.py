@@ -16,7 +16,7 @@ from rich.table import Table
 
 from scheduler.dataset.issues import DatasetInvalid
 from scheduler.dataset.store import export_document, load_dataset
-from scheduler.db import transaction
+from scheduler.db import snapshot
 
 rotation_app = typer.Typer(help="Annual teacher rotation (交流轮岗).", no_args_is_help=True)
 YearOption = Annotated[int, typer.Option("--year", help="School year the rotation starts (2027 = 2027学年).")]
@@ -42,7 +42,7 @@ def propose_command(
     from scheduler.rotation.shortage import county_shortage
 
     cli = _cli()
-    with transaction(cli.engine()) as session:
+    with snapshot(cli.engine()) as session:
         ds = load_dataset(session)
         if ds is None:
             raise cli.fail("数据库中还没有数据，请先 tongpan import")
@@ -89,7 +89,7 @@ def apply_command(
     year = year or found_year
     if year is None:
         raise cli.fail("请用 --year 指明交流开始的学年")
-    with transaction(cli.engine()) as session:
+    with snapshot(cli.engine()) as session:
         document = export_document(session)
     if document is None:
         raise cli.fail("数据库中还没有数据，请先 tongpan import")
