@@ -197,5 +197,19 @@ def test_every_feed_of_a_solved_community_reads_back_with_its_dated_occurrences(
             spans = [(o.decoded("DTSTART"), o.decoded("DTEND"), str(o["X-TONGPAN-KIND"])) for o in occurrences]
             for start, end, _ in (s for s in spans if s[2] == "travel"):
                 assert all(e <= start or s >= end for s, e, kind in spans if kind != "travel"), key
-    assert sum(want[k] for k in want if k[0] == "teacher") > sum(
-        expected_counts(plan["activities"], window_today())[k] for k in want if k[0] == "teacher")  # some travel
+    # 【路程】 events exist exactly when the plan has a teacher change campus within a day.
+    travels = sum(travel_counts(feeds).values())
+    assert (travels > 0) == changes_campus_within_a_day(plan["activities"]), travels
+
+
+def changes_campus_within_a_day(activities: list[dict[str, Any]]) -> bool:
+    """Whether some teacher has in-person activities at two campuses on one weekday."""
+    campuses: dict[tuple[str, str], set[str]] = {}
+    for a in activities:
+        places = [(a["teachers"][0], a["campus"])] + [(r["assistant"], r["campus"]) for r in a.get("remote", [])
+                                                      if r.get("assistant")]
+        if a["kind"] == "research":
+            places = [(t, a["campus"]) for t in a["teachers"]] if a["campus"] != "online" else []
+        for teacher, campus in places:
+            campuses.setdefault((teacher, a["day"]), set()).add(campus)
+    return any(len(c) > 1 for c in campuses.values())
