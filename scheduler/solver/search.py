@@ -56,6 +56,7 @@ class Progress:
         self.callback = callback
         self.started = started
         self._last = -REPORT_EVERY
+        self._phase: str | None = None
         self._lock = threading.Lock()
 
     def elapsed(self) -> float:
@@ -67,9 +68,11 @@ class Progress:
             return
         with self._lock:
             now = self.elapsed()
-            if not force and now - self._last < REPORT_EVERY:
+            # `force` passes the throttle only when the phase changes: a phase that restarts its search
+            # several times a second (the staffing's quick plan, then its search) is one line, not many.
+            if now - self._last < REPORT_EVERY and not (force and phase != self._phase):
                 return
-            self._last = now
+            self._last, self._phase = now, phase
         self.callback({"phase": phase, "objective": objective, "bound": bound, "elapsed": round(now, 3)})
 
 
