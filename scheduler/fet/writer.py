@@ -161,9 +161,13 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
                 slot = SubElement(el, "Break_Time")
                 _leaf(slot, "Day", day)
                 _leaf(slot, "Hour", pause)
+    def slots_of(entries: list[Unavailable] | None) -> list[tuple[str, int]]:
+        """(day, period) of day entries on this bell; a day without periods is all of it."""
+        return [(u.day, n) for u in entries or [] if u.day in day_name
+                for n in (u.periods if u.periods else hour_name) if n in hour_name]
+
     def not_available(tag: str, who_tag: str, who: str, entries: list[Unavailable] | None) -> None:
-        slots = [(u.day, n) for u in entries or [] if u.day in day_name
-                 for n in (u.periods if u.periods else hour_name) if n in hour_name]
+        slots = slots_of(entries)
         if not slots:
             return
         el = _constraint(time, tag, **{who_tag: who, "Number_of_Not_Available_Times": len(slots)})
@@ -188,8 +192,7 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
                 _leaf(el, "Activity_Id", i)
             _leaf(el, "MinDays", o.min_days_apart)
         if o.allowed is not None:
-            slots = [(u.day, n) for u in o.allowed if u.day in day_name
-                     for n in (u.periods if u.periods else hour_name) if n in hour_name]
+            slots = slots_of(o.allowed)
             for i in ids:
                 el = _constraint(time, "ConstraintActivityPreferredTimeSlots", Activity_Id=i,
                                  Number_of_Preferred_Time_Slots=len(slots))
