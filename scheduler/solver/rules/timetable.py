@@ -79,8 +79,8 @@ def timetable_variables(problem: Problem, model: cp_model.CpModel, lean: bool = 
     `busy` is exactly "some activity of the teacher is in this period"; `cw`
     is implied by every activity at a campus that day (at least as true as
     needed; minimisation and the rules keep it no truer). The lean model
-    leaves `busy` out for teachers at one campus without meetings: only the
-    soft goals would read it.
+    leaves `busy` out for teachers at one campus without meetings or a
+    days-a-week limit: only the soft goals would read it.
     """
     p, inst = problem, problem.inst
     x = [{si: model.new_bool_var(f"x[{ti},{si}]") for si in p.lesson_slots[ti]} for ti in range(len(p.teachings))]
@@ -105,8 +105,9 @@ def timetable_variables(problem: Problem, model: cp_model.CpModel, lean: bool = 
             literals[j.assistant][campus, ri].append(var)
     members = {m for meeting in p.meetings for m in meeting.group.members}
     for teacher, by_place in literals.items():
-        if lean and teacher not in members and len({campus for campus, _ in by_place}) == 1:
-            continue  # the lean model's rules read `busy` only across campuses and for meetings
+        if (lean and teacher not in members and inst.teachers[teacher].max_days is None
+                and len({campus for campus, _ in by_place}) == 1):
+            continue  # the lean model's rules read `busy` only across campuses, for meetings and days a week
         v.busy[teacher] = {}
         for key, vars_ in by_place.items():
             if len(vars_) == 1:
