@@ -279,8 +279,11 @@ def _lean_first(problem: Problem, report: Progress, workers: int,
 class _Lean:
     """The lean model (hard rules only, every period required), searched in a thread beside the construction.
 
-    It runs alone for `LEAN_HEAD_START` (a school's lean model is solved by
-    then, and no construction is needed); then, CP-SAT releasing the GIL, the
+    It searches without LP relaxation (`linearization` 0): the model has no
+    objective for an LP to bound, and on one worker the LP's cost per node
+    made schools' first timetables 5-25 times slower (bench/solve.py's tight
+    schools, FET's examples). It runs alone for `LEAN_HEAD_START` (a
+    school's lean model is solved by then, and no construction is needed); then, CP-SAT releasing the GIL, the
     constructive timetable is built in Python beside it. When the
     construction turns out complete the search is cancelled, otherwise its
     first solution is the start.
@@ -297,7 +300,7 @@ class _Lean:
 
         def work() -> None:
             self._result = run(self.model.model, phase="lean", workers=workers, progress=report,
-                               time_limit=time_limit, cancel=self._cancel)
+                               time_limit=time_limit, linearization=0, cancel=self._cancel)
             self.found_at = report.elapsed()
 
         self._thread = threading.Thread(target=work, name="lean-timetable", daemon=True)
