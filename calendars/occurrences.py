@@ -235,38 +235,55 @@ def joined_doubles(activities: Iterable[PlannedActivity]) -> list[PlannedActivit
     return joined
 
 
-def _campuses_taught(activities: list[Activity]) -> dict[str, set[str]]:
-    """The campuses each teacher is at in person during the week."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for a in activities:
-        for segment in a.segments:
+Taught = dict[str, set[str]]  # teacher code -> the campuses she is at in person in a plan's week
+
+
+def campuses_taught(activities: Iterable[PlannedActivity]) -> Taught:
+    """The campuses each teacher is at in person during the week of a plan (all its activities)."""
+    found: Taught = defaultdict(set)
+    for entry in activities:
+        for segment in Activity.of(entry).segments:
             if segment.campus != ONLINE:
                 for teacher, _ in segment.roles:
                     found[teacher].add(segment.campus)
     return found
 
 
+def _several_campuses(a: Activity, taught: Taught) -> bool:
+    """Whether a lesson's title names its campus: one of its teachers is at several campuses in the
+    plan's week, this lesson's campus included (so a cover at another campus names it too)."""
+    here = {s.campus for s in a.segments if s.campus != ONLINE}
+    return a.kind == "lesson" and any(len(taught.get(t, set()) | here) > 1 for t in a.teacher_codes)
+
+
 def weekly_events(d: Directory, activities: Iterable[PlannedActivity],
                   meeting_link: Callable[[str], str | None],
-                  labels: dict[tuple[str, str, str], str] | None = None) -> dict[str, list[WeeklyEvent]]:
+                  labels: dict[tuple[str, str, str], str] | None = None,
+                  taught: Taught | None = None) -> dict[str, list[WeeklyEvent]]:
     """Every feed's view of a plan's weekly pattern, by weekday (`mon` … `sun`), travel included.
 
     `labels` puts a dated override's title prefix (【代课】, 【自习】, 【调课】) on
-    the activities it names by (kind, code, start).
+    the activities it names by (kind, code, start). `taught` is the plan's
+    `campuses_taught`, given when `activities` are only part of its week (one
+    day with its overrides, the lessons of some feeds): a title depends on
+    the whole week, never on which part is being rendered. Without it the
+    activities are taken as the whole week.
     """
     community_feed: FeedKey = ("community", d.community.code)
+    entries = list(activities)
+    if taught is None:
+        taught = campuses_taught(entries)
     plan = []
-    for entry in joined_doubles(activities):
+    for entry in joined_doubles(entries):
         a = Activity.of(entry)
         if labels and (label := labels.get((a.kind, a.code, entry.start))):
             a = replace(a, label=label)
         plan.append(a)
-    taught = _campuses_taught(plan)
     by_day: dict[str, list[WeeklyEvent]] = defaultdict(list)
     for a in plan:
         online = a.kind == "coteach" or (a.kind == "research" and a.segments[0].campus == ONLINE)
         url = meeting_link(a.code) if online else None
-        multi = a.kind == "lesson" and any(len(taught[t]) > 1 for t in a.teacher_codes)
+        multi = _several_campuses(a, taught)
         title = wording.summary(d, a, multi)
         appearances = _appearances(a, d.owners, d.home)
         if a.kind != "lesson":

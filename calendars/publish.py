@@ -22,14 +22,15 @@ from sqlalchemy.orm import Session, defer
 
 from calendars.config import FeedConfig
 from calendars.models import KIND_NAMES, Feed, FeedChange
-from calendars.occurrences import Directory, FeedKey, Occurrence, WeeklyEvent, dated_occurrences, weekly_events
+from calendars.occurrences import (
+    Directory, FeedKey, Occurrence, WeeklyEvent, campuses_taught, dated_occurrences, weekly_events,
+)
 from calendars.render import RenderError, calendar_head
 from calendars.state import FeedState
 from calendars.tokens import current_token, meeting_key, server_secret
 from calendars.window import render_window, window_start
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import StoredDataset, StoredDatasetInvalid, load_dataset_whole, load_stored_whole
-from scheduler.dated import many_small_objects
 from scheduler.dataset.terms import term_calendar
 from scheduler.dated import many_small_objects
 from scheduler.models import County, PlanPublication, PlanVersion
@@ -247,20 +248,21 @@ def plan_occurrences(session: Session, directory: Directory, term: str, history:
     documents = documents if documents is not None else {}
     for plan_id, dated in plans_by_date(history, days).items():
         activities = _activities(session, plan_id, documents)
+        taught = campuses_taught(activities)
         followed = {d.follows for d in dated}  # a weekday no date follows yields no occurrence
         activities = [a for a in activities if a.day in followed and (only is None or _shows_in(a, only, directory))]
         overridden = [d for d in dated if any(c.get("plan") == plan_id for c in by_date.get(d.date.isoformat(), ()))]
         plain = [d for d in dated if d not in overridden] if overridden else dated
-        add(dated_occurrences(_only(weekly_events(directory, activities, meeting_link), only), plain,
-                              directory.county))
+        add(dated_occurrences(_only(weekly_events(directory, activities, meeting_link, taught=taught), only),
+                              plain, directory.county))
         for day in overridden:
             changes = [c for c in by_date[day.date.isoformat()] if c.get("plan") == plan_id]
             entries = apply_changes([a.to_json() for a in activities if a.day == day.follows], changes,
                                     day.date, day.follows, plan_id)
             titled = {(e["kind"], e["code"], e["start"]): e.pop("label") for e in entries if e.get("label")}
             typed = [PlannedActivity.model_validate(e) for e in entries]
-            add(dated_occurrences(_only(weekly_events(directory, typed, meeting_link, titled), only), [day],
-                                  directory.county))
+            add(dated_occurrences(_only(weekly_events(directory, typed, meeting_link, titled, taught), only),
+                                  [day], directory.county))
             ymd = day.date.strftime("%Y%m%d")
             for c in changes:
                 if c.get("remove") and c.get("label"):
