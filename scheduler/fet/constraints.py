@@ -79,8 +79,10 @@ def _constraints(root: Element, tag: str) -> Iterator[Element]:
 
 
 def read_constraints(root: Element, grid: Grid, classes: set[str], teacher_code: dict[str, str],
-                     activities: dict[str, tuple[Key, int]], partial_breaks: set[Slot]) -> Carried:
-    """Every carried constraint of the file; `activities` maps FET activity ids to (key, duration)."""
+                     activities: dict[str, tuple[Key, int]], partial_breaks: set[Slot],
+                     owned: frozenset[str] = frozenset()) -> Carried:
+    """Every carried constraint of the file; `activities` maps FET activity ids to (key, duration);
+    types in `owned` are another reader's to carry or count (buildings as campuses)."""
     out = Carried()
     read: set[str] = set(_BASIC) | {"ConstraintBreakTimes"}
     _not_available(root, grid, "ConstraintTeacherNotAvailableTimes", "Teacher", teacher_code,
@@ -100,7 +102,7 @@ def read_constraints(root: Element, grid: Grid, classes: set[str], teacher_code:
              "ConstraintActivityPreferredTimeSlots"}
     for section in ("Time_Constraints_List", "Space_Constraints_List"):
         for c in root.iterfind(f"{section}/*"):
-            if c.tag not in read and _active(c):
+            if c.tag not in read and c.tag not in owned and _active(c):
                 out.skipped[c.tag + (SOFT_GAPS if c.tag in _GAPS else "")] += 1
     return out
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 
 from scheduler.dataset.schema import FORMAT, WEEKDAYS
+from scheduler.fet.buildings import Sites, read_sites
 from scheduler.fet.constraints import Grid, Key, Slot, read_constraints
 from scheduler.fet.names import clock_span, weekday
 
@@ -131,9 +133,14 @@ class _Reader:
         demand, doubles, staffing, carried = self._activities(classes, subject_code, teacher_code)
         grid = Grid({name: d for d, name in days}, {h["fet_name"]: h["n"] for h in hours},
                     tuple(p["n"] for p in kept))
-        read = read_constraints(self.root, grid, set(classes), teacher_code, carried, partial_breaks)
+        sites = read_sites(self.root, list(classes), carried, teacher_code,
+                           min(_minutes(p["end"]) - _minutes(p["start"]) for p in kept))
+        read = read_constraints(self.root, grid, set(classes), teacher_code, carried, partial_breaks, sites.owned)
         self.skipped.update(read.skipped)
+        self.skipped.update(sites.skipped)
+        self.notes += sites.notes
         school = "FET"
+        campuses, campus_of = _campuses(school, sites)
         overrides = []
         for (c, s), n in sorted(demand.items()):
             entry: dict[str, Any] = {"class": class_code[c], "subject": s, "periods_per_week": n}
@@ -144,6 +151,9 @@ class _Reader:
             if (c, s) in read.min_days:
                 entry["min_days_apart"] = read.min_days[c, s]
             overrides.append(entry)
+        rules: dict[str, Any] = {"max_campuses_per_day": sites.max_campuses_per_day} if sites.buildings else {}
+        if adjacent and any(doubles.values()):
+            rules["double_max_break_minutes"] = max(adjacent)
         ds: dict[str, Any] = {
             "format": FORMAT,
             "county": {"code": self.county, "name": _text(self.root, "Institution_Name", "FET") or "FET",
@@ -152,14 +162,14 @@ class _Reader:
             "subjects": [{"code": subject_code[s], "name": s} for s in subjects],
             "bell_schedules": [{"code": "fet", "days": [d for d, _ in days], "periods": periods}],
             "schools": [{"code": school, "name": _text(self.root, "Institution_Name", "FET") or "FET",
-                         "area": "urban", "campuses": [{"code": f"{school}-A", "name": "本部",
-                                                        "bell_schedule": "fet"}]}],
+                         "area": "urban", "campuses": campuses}],
+            "travel_minutes": [{"from": a["code"], "to": b["code"], "minutes": sites.travel_minutes}
+                               for i, a in enumerate(campuses) for b in campuses[i + 1:]],
             "communities": [{"code": f"{school}-C", "name": "FET 导入", "model": "fusion",
-                             "core_school": school, "members": [],
-                             **({"rules": {"double_max_break_minutes": max(adjacent)}}
-                                if adjacent and any(doubles.values()) else {})}],
+                             "core_school": school, "members": [], **({"rules": rules} if rules else {})}],
             "teachers": [],
-            "classes": [{"code": class_code[name], "name": name, "campus": f"{school}-A", "grade": grade,
+            "classes": [{"code": class_code[name], "name": name, "campus": campus_of(sites.class_building.get(name)),
+                         "grade": grade,
                          **({"students": n} if n is not None else {}),
                          **({"unavailable": _day_entries(read.class_unavailable[name])}
                             if read.class_unavailable.get(name) else {})}
@@ -177,7 +187,7 @@ class _Reader:
         for name in teachers:
             code = teacher_code[name]
             teacher: dict[str, Any] = {
-                "code": code, "name": name, "school": school, "campus": f"{school}-A",
+                "code": code, "name": name, "school": school, "campus": campus_of(sites.teacher_building.get(code)),
                 "subjects": [{"subject": s, "grades": sorted(g)} for s, g in sorted(grades[code].items())],
                 "max_periods_per_week": load[code],
                 "unavailable": _day_entries(read.teacher_unavailable.get(code, set())),
@@ -311,6 +321,16 @@ class _Reader:
                 elif duration > 2:
                     self.skipped[f"时长为 {duration} 的活动（按 {duration} 个单节导入）"] += 1
         return demand, doubles, staffing, carried
+
+
+def _campuses(school: str, sites: Sites) -> tuple[list[dict[str, Any]], Callable[[str | None], str]]:
+    """The school's campuses, one per building that `sites` made a campus, else one campus
+    (本部), and the campus code of a building name (None: the only campus)."""
+    if not sites.buildings:
+        return [{"code": f"{school}-A", "name": "本部", "bell_schedule": "fet"}], lambda _: f"{school}-A"
+    code = _codes(sites.buildings, "B")
+    return ([{"code": code[b], "name": b, "bell_schedule": "fet"} for b in sites.buildings],
+            lambda building: code[building or sites.buildings[0]])
 
 
 def _day_entries(slots: set[Slot]) -> list[dict[str, Any]]:
