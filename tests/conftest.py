@@ -1,4 +1,5 @@
 """Databases for tests: SQLite always; PostgreSQL when it runs (required when TONGPAN_REQUIRE_SERVICES=1).
+FET's engine `fet-cl` is such a service too.
 
 Each PostgreSQL test gets a schema of its own in database `test`, selected through
 `search_path`, so parallel runs and leftovers of a crashed run never collide.
@@ -7,7 +8,10 @@ Each PostgreSQL test gets a schema of its own in database `test`, selected throu
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -24,6 +28,18 @@ def missing_service(what: str, how: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(message + " (TONGPAN_REQUIRE_SERVICES=1)")
     pytest.skip(message)
+
+
+def fet_cl_solves(source: Path, out: Path) -> Path:
+    """Run FET's engine on `source` (skipped without it) and return its `*_data_and_timetable.fet`;
+    a file FET refuses or cannot solve in 30 s fails the test with FET's own words."""
+    path = shutil.which("fet-cl")
+    if path is None:
+        missing_service("fet-cl (FET's command-line engine)", "apt-get install -y fet")
+    run = subprocess.run([str(path), f"--inputfile={source}", f"--outputdir={out}", "--timelimitseconds=30"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "Simulation successful" in run.stdout, run.stdout + run.stderr
+    return next(out.rglob("*_data_and_timetable.fet"))
 
 
 def _postgres_admin() -> Engine:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import missing_service
+from conftest import fet_cl_solves
 from scheduler.check import check_plan
 from scheduler.dataset.validate import parse
 from scheduler.fet.names import clock_span, weekday
@@ -157,16 +155,8 @@ def test_cli_writes_the_dataset_and_prints_the_report(tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "无法识别日名" in refused.output
 
 
-def _fet_cl() -> str:
-    path = shutil.which("fet-cl")
-    if path is None:
-        missing_service("fet-cl (FET's command-line engine)", "apt-get install -y fet")
-    return str(path)
-
-
 def test_round_trip_through_solve_export_and_fet_cl(tmp_path: Path) -> None:
     """A FET file in, a tongpan plan, the plan out as FET with locked times: FET accepts it as is."""
-    fet_cl = _fet_cl()
     ds, _ = parse(read_fet(SMALL).dataset, "fet")
     plan = solve(ds, "FET-C", "fet-1", time_limit=5, workers=2)
     assert plan["unmet"] == [] and check_plan(ds, plan, "FET-C", "fet-1") == []
@@ -176,10 +166,7 @@ def test_round_trip_through_solve_export_and_fet_cl(tmp_path: Path) -> None:
     assert len(acts) == 9 and [a.duration for a in acts if a.subject == "S003"] == [2]
     exported = tmp_path / "back.fet"
     exported.write_bytes(write_fet(ds, "FET-C", acts))
-    run = subprocess.run([fet_cl, f"--inputfile={exported}", f"--outputdir={tmp_path / 'out'}",
-                          "--timelimitseconds=30"], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0 and "Simulation successful" in run.stdout, run.stdout + run.stderr
-    solved = next((tmp_path / "out").rglob("*_data_and_timetable.fet"))
+    solved = fet_cl_solves(exported, tmp_path / "out")
     # FET kept every lesson where tongpan put it: read its timetable back and compare.
     again = read_fet(solved).dataset
     assert overrides(again) == overrides(read_fet(SMALL).dataset)

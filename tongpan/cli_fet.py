@@ -14,7 +14,7 @@ from scheduler.dataset.load import import_file
 from scheduler.dataset.store import load_dataset
 from scheduler.db import snapshot
 from scheduler.fet.reader import FetError, read_fet
-from scheduler.fet.writer import FetExportError, plan_activities, write_fet
+from scheduler.fet.writer import FetExportError, inexact, plan_activities, write_fet
 from scheduler.plans import PlanNotFound, find_version, plan_document
 
 
@@ -77,6 +77,8 @@ def export_fet_command(
     except (PlanNotFound, FetExportError) as exc:
         raise cli.fail(str(exc)) from None
     out_file.write_bytes(data)
+    for reason in inexact(dataset, community):
+        cli.out.print(f"注意：{reason}，与 tongpan 的规则相近但不完全相同", highlight=False, markup=False)
     cli.out.print(f"已写入 {out_file}" + ("" if document is None else f"（第 {document['version']} 版）"),
                   highlight=False)
 

@@ -10,6 +10,14 @@ same thing.
 FET has one time grid per file, so the community's campuses must ring one bell;
 a community whose campuses use several is refused with a message saying so.
 FET identifies everything by name, so names that repeat get their code added.
+
+Classes on several campuses make each campus a FET building with one room per
+class, the class's home room, so FET knows where every lesson is (and
+`import-fet` reads the same campuses back). Travel becomes FET's min gaps
+between building changes, in free hours of the bell's shortest period, and
+one campus a day becomes no building change a day. FET counts free hours where
+tongpan counts minutes, so a file with travel time is close to tongpan's
+problem, not the same: `inexact` says so (`bench/fet.py` skips such files).
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
-from scheduler.dataset.schema import Dataset, Unavailable, minutes
+from scheduler.dataset.schema import BellSchedule, Campus, Dataset, SchoolClass, Unavailable, minutes
+from scheduler.dataset.travel import TravelTimes
 from scheduler.dataset.validate import double_max_break, weekly_doubles, weekly_periods
 
 FET_VERSION = "6.0.0"  # the oldest FET 6 reads it; FET 5.x reads every element written here too
@@ -149,8 +158,8 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
             if len(in_room) == 1:
                 ids_of[in_room[0], subject].append(next_id)
             next_id += 1
-    SubElement(root, "Buildings_List")
-    SubElement(root, "Rooms_List")
+    sites = _sites(campuses, classes)
+    _buildings(root, sites, classes, class_name)
 
     time = SubElement(root, "Time_Constraints_List")
     _basic(time, "ConstraintBasicCompulsoryTime")
@@ -209,14 +218,85 @@ def write_fet(ds: Dataset, community: str, plan: list[FetActivity] | None = None
         _leaf(el, "Permanently_Locked", "true")
         _leaf(el, "Active", "true")
         _leaf(el, "Comments", "")
-    for el in time:
-        if el.find("Active") is None:
-            _leaf(el, "Active", "true")
-            _leaf(el, "Comments", "")
+    _close(time)
     space = SubElement(root, "Space_Constraints_List")
     _basic(space, "ConstraintBasicCompulsorySpace")
+    if len(sites) > 1:
+        for k in classes:
+            _constraint(space, "ConstraintStudentsSetHomeRoom", Students=class_name[k.code], Room=class_name[k.code])
+        gaps, stay = _building_changes(ds, comm.rules.max_campuses_per_day, sites, bell)
+        if gaps:
+            _constraint(space, "ConstraintTeachersMinGapsBetweenBuildingChanges",
+                        Min_Gaps_Between_Building_Changes=gaps)
+        if stay:
+            _constraint(space, "ConstraintTeachersMaxBuildingChangesPerDay", Max_Building_Changes_Per_Day=0)
+        _close(space)
     indent(root, space="\t")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8") + b"\n"
+
+
+def _sites(campuses: dict[str, Campus], classes: list[SchoolClass]) -> list[Campus]:
+    """The campuses that hold classes, in the dataset's order: FET's buildings when there are two or more."""
+    return [c for c in campuses.values() if any(k.campus == c.code for k in classes)]
+
+
+def _buildings(root: Element, sites: list[Campus], classes: list[SchoolClass], class_name: dict[str, str]) -> None:
+    """Buildings_List and Rooms_List: a building per campus and a room per class, when there are several campuses."""
+    buildings = SubElement(root, "Buildings_List")
+    rooms = SubElement(root, "Rooms_List")
+    if len(sites) < 2:
+        return
+    building_name = _unique_names(sites)
+    for c in sites:
+        el = SubElement(buildings, "Building")
+        _leaf(el, "Name", building_name[c.code])
+        _leaf(el, "Comments", c.code)
+    for k in classes:
+        el = SubElement(rooms, "Room")
+        _leaf(el, "Name", class_name[k.code])
+        _leaf(el, "Building", building_name[k.campus])
+        _leaf(el, "Capacity", k.students or 0)
+        _leaf(el, "Virtual", "false")
+        _leaf(el, "Comments", k.code)
+
+
+def _building_changes(ds: Dataset, max_campuses: int, sites: list[Campus], bell: BellSchedule) -> tuple[int, bool]:
+    """(FET's min free hours between building changes, whether teachers stay in one building a day).
+
+    Gaps cover the longest travel between two campuses in hours of the bell's shortest period;
+    an unknown travel time (no two such campuses on one day) is no building change a day."""
+    if max_campuses == 1:
+        return 0, True
+    travel = TravelTimes.of(ds)
+    pairs = [travel.minutes(a.code, b.code) for a in sites for b in sites if a.code != b.code]
+    if None in pairs:
+        return 0, True
+    shortest = min(minutes(p.end) - minutes(p.start) for p in bell.periods)
+    return -(-max(m for m in pairs if m is not None) // shortest), False
+
+
+def inexact(ds: Dataset, community: str) -> list[str]:
+    """Why the FET file of `community` is not exactly the problem tongpan solves (Chinese), [] when it is.
+
+    Only campuses make a difference: FET keeps free hours between buildings where tongpan keeps
+    travel minutes, and it limits building changes a day, not campuses."""
+    comm = next(c for c in ds.communities if c.code == community)
+    schools = {comm.core_school, *comm.members}
+    campuses = {c.code: c for s in ds.schools if s.code in schools for c in s.campuses}
+    sites = _sites(campuses, [k for k in ds.classes if k.campus in campuses])
+    limit = comm.rules.max_campuses_per_day
+    if len(sites) < 2 or limit == 1:
+        return []
+    travel = TravelTimes.of(ds)
+    pairs = {(a.code, b.code): travel.minutes(a.code, b.code) for a in sites for b in sites if a.code != b.code}
+    reasons = []
+    if any(m is None for m in pairs.values()):
+        reasons.append("有校区之间通勤时间未知，FET 文件写作教师每天不换楼")
+    elif any(pairs.values()):
+        reasons.append(f"校区之间通勤最多 {max(m or 0 for m in pairs.values())} 分钟，FET 文件写作换楼间隔的空堂节数")
+    if limit < len(sites):
+        reasons.append(f"每天最多到 {limit} 个校区，FET 只能限制换楼次数")
+    return reasons
 
 
 def _constraint(parent: Element, tag: str, **fields: object) -> Element:
@@ -226,6 +306,14 @@ def _constraint(parent: Element, tag: str, **fields: object) -> Element:
     for name, value in fields.items():
         _leaf(el, name, value)
     return el
+
+
+def _close(section: Element) -> None:
+    """`Active` and `Comments` after the fields of each constraint of `section` written by `_constraint`."""
+    for el in section:
+        if el.find("Active") is None:
+            _leaf(el, "Active", "true")
+            _leaf(el, "Comments", "")
 
 
 def _basic(parent: Element, tag: str) -> None:
