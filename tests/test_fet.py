@@ -70,6 +70,17 @@ def test_split_activity_gives_the_weekly_periods_of_one_class_subject() -> None:
         {("7-1", wang, True), ("7-2", wang, True)}
 
 
+def test_names_equal_but_for_spaces_are_one_entity(tmp_path: Path) -> None:
+    twice = small_with(tmp_path, {"<Subject><Name>Math</Name>":
+                                  "<Subject><Name> Math</Name><Comments></Comments></Subject>\n"
+                                  "<Subject><Name>Math </Name>"})
+    converted = read_fet(twice)
+    parse(converted.dataset, "variant.fet")  # valid: one subject code, not two of the same
+    assert [s["name"] for s in converted.dataset["subjects"]].count("Math") == 1
+    assert overrides(converted.dataset)[("7-1", "Math")] == 1
+    assert any("Math" in note and "首尾空格" in note for note in converted.notes)
+
+
 def test_duration_two_activity_is_a_double() -> None:
     ds = read_fet(SMALL).dataset
     science = next(o for o in ds["curriculum_overrides"] if o["class"] == "7-1" and o["periods_per_week"] == 2)

@@ -113,6 +113,16 @@ class _Reader:
         self.skipped: Counter[str] = Counter()
         self.notes: list[str] = []
 
+    def _names(self, path: str, kind: str) -> list[str]:
+        """The list's names, each once: FET keeps " Ma 13" and "Ma 13 " apart, the trimmed names
+        (as activities are read) are one, so they import as one entity and the report says so."""
+        names = [_text(e, "Name") for e in self.root.iterfind(path)]
+        once = list(dict.fromkeys(names))
+        merged = sorted({n for n in names if names.count(n) > 1})
+        if merged:
+            self.notes.append(f"名称只差首尾空格的{kind}按同一个导入：{'、'.join(merged)}。")
+        return once
+
     def convert(self) -> Conversion:
         days = self._days()
         hours = self._hours()
@@ -125,8 +135,8 @@ class _Reader:
         if any(p["made_up"] for p in kept):
             self.notes.append(f"节次名称未写明时间的，按 {_hhmm(DEFAULT_START)} 起每节 {DEFAULT_LENGTH} 分钟、"
                               f"课间 {DEFAULT_BREAK} 分钟推算。")
-        subjects = [_text(s, "Name") for s in self.root.iterfind("Subjects_List/Subject")]
-        teachers = [_text(t, "Name") for t in self.root.iterfind("Teachers_List/Teacher")]
+        subjects = self._names("Subjects_List/Subject", "学科")
+        teachers = self._names("Teachers_List/Teacher", "教师")
         classes = self._classes()
         subject_code, teacher_code = _codes(subjects, "S"), _codes(teachers, "T")
         class_code = _codes(list(classes), "C")
