@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from calendars.publish import republish
-from feeds_support import COMMUNITY, CONFIG, TERM, _period, dataset, load, store_and_publish
+from feeds_support import COMMUNITY, CONFIG, TERM, _period, base_plan, dataset, load, store_and_publish
 from scheduler.covers.absences import Affected, affected, record_absence
 from scheduler.covers.disruptions import affected_by, record_disruption
 from scheduler.covers.review import Proposed, propose_covers
@@ -29,6 +29,40 @@ def lesson(cls: str, subject: str, day: str, n: int, teacher: str) -> dict[str, 
     start, end = _period(campus, n)
     return {"kind": "lesson", "code": f"{cls}.{subject}", "subject": subject, "day": day, "start": start,
             "end": end, "campus": campus, "classes": [cls], "teachers": [teacher]}
+
+
+def busy_week() -> list[dict[str, Any]]:
+    """A week with something in every slot: each class taught periods 1, 2, 4 and 5 from Monday to Friday
+    by qualified teachers of its campus (subjects in turn), English at rural campus C on Tuesday and
+    Thursday by the core school's T00016 (so she is at two campuses), plus the co-teaching lesson and
+    meetings of the feed tests' plan. Enough for covers of every kind on one day in many feeds."""
+    ds = dataset()
+    taken: set[tuple[str, str, int]] = set()  # (teacher, day, period)
+    activities = [a for a in base_plan() if a["kind"] != "lesson"]
+    for a in activities:
+        if a["kind"] == "coteach":
+            taken |= {(t, a["day"], 3) for t in [*a["teachers"], *(r["assistant"] for r in a["remote"])]}
+    for cls in ds.classes:
+        qualified = [t for t in ds.teachers if t.campus == cls.campus
+                     and any(cls.grade in q.grades for q in t.subjects)]
+        subjects = sorted({q.subject for t in qualified for q in t.subjects if cls.grade in q.grades})
+        turn = 0
+        for day in ("mon", "tue", "wed", "thu", "fri"):
+            for n in (1, 2, 4, 5):
+                travelling = cls.campus == RURAL_C and cls.grade >= 3 and day in ("tue", "thu") and n < 3
+                pool = ["T00016"] if travelling else [
+                    t.code for t in qualified if not (t.code == "T00016" and day in ("tue", "thu"))]
+                for _ in range(len(subjects)):
+                    subject = "YY" if travelling else subjects[turn % len(subjects)]
+                    turn += 1
+                    free = [t for t in pool if (t, day, n) not in taken and any(
+                        q.subject == subject and cls.grade in q.grades
+                        for q in next(x for x in ds.teachers if x.code == t).subjects)]
+                    if free:
+                        taken.add((free[0], day, n))
+                        activities.append(lesson(cls.code, subject, day, n, free[0]))
+                        break
+    return activities
 
 
 def campus_teachers(campus: str) -> list[str]:
