@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -26,9 +27,9 @@ from calendars.occurrences import (
     Directory, FeedKey, Occurrence, WeeklyEvent, campuses_taught, dated_occurrences, weekly_events,
 )
 from calendars.render import RenderError, calendar_head
-from calendars.state import FeedState
+from calendars.state import DatedState, FeedState
 from calendars.tokens import current_token, meeting_key, server_secret
-from calendars.window import render_window, window_start
+from calendars.window import window_start
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import StoredDataset, StoredDatasetInvalid, load_dataset_whole, load_stored_whole
 from scheduler.dataset.terms import term_calendar
@@ -97,7 +98,7 @@ def meeting_links(directory: Directory, config: FeedConfig, secret: bytes) -> Ca
     return link
 
 
-def _store(feed: Feed, state: FeedState, tzid: str, now: datetime, today: date,
+def _store(feed: Feed, state: FeedState | DatedState, tzid: str, now: datetime, today: date,
            config: FeedConfig) -> tuple[bool, bool]:
     """Render the feed's window from its state and keep it if its bytes changed.
 
@@ -105,7 +106,7 @@ def _store(feed: Feed, state: FeedState, tzid: str, now: datetime, today: date,
     The window is stored whether or not the bytes changed, so the nightly
     refresh knows which feeds a new week moves.
     """
-    rendered = render_window(state.head, tzid, state.events(), today, config.max_bytes)
+    rendered = state.render(tzid, today, config.max_bytes, (feed.window_start, feed.window_end))
     feed.window_start, feed.window_end = rendered.start, rendered.end
     etag = hashlib.sha256(rendered.body).hexdigest()[:32]
     if etag == feed.etag:
@@ -149,15 +150,23 @@ def refresh_feeds(session: Session, *, now: datetime | None = None, config: Feed
     return changed
 
 
-def _feeds(session: Session, community: str, owners: dict[FeedKey, str]) -> dict[FeedKey, Feed]:
-    """The community's stored feeds and any stored feed of its current owners, without their bytes."""
+def _feeds(session: Session, community: str, owners: dict[FeedKey, str],
+           only: set[FeedKey] | None = None) -> dict[FeedKey, Feed]:
+    """The community's stored feeds and any stored feed of its current owners, without their bytes;
+    with `only`, just those of them it names, with their bytes (what `DatedState` reuses)."""
     by_kind: dict[str, list[str]] = {}
-    for kind, code in owners:
+    for kind, code in owners if only is None else only:
         by_kind.setdefault(kind, []).append(code)
-    query = select(Feed).options(defer(Feed.body), defer(Feed.body_gzip)).where(or_(
-        Feed.community_code == community,
-        *((Feed.kind == kind) & Feed.code.in_(codes) for kind, codes in by_kind.items())))
-    return {(f.kind, f.code): f for f in session.scalars(query)}
+    named = [(Feed.kind == kind) & Feed.code.in_(codes) for kind, codes in by_kind.items()]
+    if only is None:
+        query = select(Feed).options(defer(Feed.body), defer(Feed.body_gzip)).where(
+            or_(Feed.community_code == community, *named))
+    elif not named:
+        return {}
+    else:
+        query = select(Feed).options(defer(Feed.body_gzip)).where(or_(*named))
+    return {(f.kind, f.code): f for f in session.scalars(query)
+            if f.community_code == community or (f.kind, f.code) in owners}
 
 
 def publish(session: Session, community: str, term: str, version: int | None = None, *,
@@ -253,8 +262,9 @@ def plan_occurrences(session: Session, directory: Directory, term: str, history:
         activities = [a for a in activities if a.day in followed and (only is None or _shows_in(a, only, directory))]
         overridden = [d for d in dated if any(c.get("plan") == plan_id for c in by_date.get(d.date.isoformat(), ()))]
         plain = [d for d in dated if d not in overridden] if overridden else dated
-        add(dated_occurrences(_only(weekly_events(directory, activities, meeting_link, taught=taught), only),
-                              plain, directory.county))
+        if plain:
+            add(dated_occurrences(_only(weekly_events(directory, activities, meeting_link, taught=taught), only),
+                                  plain, directory.county))
         for day in overridden:
             changes = [c for c in by_date[day.date.isoformat()] if c.get("plan") == plan_id]
             entries = apply_changes([a.to_json() for a in activities if a.day == day.follows], changes,
@@ -302,11 +312,15 @@ def override_feeds(session: Session, directory: Directory, changes: list[dict[st
                    meeting_link: Callable[[str], str | None], documents: Documents) -> set[FeedKey]:
     """The feeds dated overrides can change: every feed showing what they remove or what they add."""
     entries: list[PlannedActivity] = []
+    by_key: dict[int, dict[tuple[str, str, str], list[PlannedActivity]]] = {}
     for c in changes:
         removed = c.get("remove")
         if removed and c.get("plan") is not None:
-            entries += [a for a in _activities(session, c["plan"], documents)
-                        if (a.kind, a.code, a.start) == (removed["kind"], removed["code"], removed["start"])]
+            if c["plan"] not in by_key:
+                by_key[c["plan"]] = defaultdict(list)
+                for a in _activities(session, c["plan"], documents):
+                    by_key[c["plan"]][a.kind, a.code, a.start].append(a)
+            entries += by_key[c["plan"]].get((removed["kind"], removed["code"], removed["start"]), [])
         if c.get("add"):
             entries.append(PlannedActivity.model_validate({k: v for k, v in c["add"].items() if k != "label"}))
     return {w.feed for events in weekly_events(directory, entries, meeting_link).values() for w in events}
@@ -320,7 +334,9 @@ def republish(session: Session, community: str, term: str, *, config: FeedConfig
     What confirming covers calls: no new publication, nothing before today
     changes, and every feed whose occurrences are the same keeps its bytes.
     With `changes` (the overrides just confirmed) only the feeds that show
-    what they remove or add are recomputed: the others cannot change.
+    what they remove or add are recomputed, the others cannot change, and
+    only on the dates of the changes: each of those feeds is decoded for
+    those dates alone and its stored bytes spliced (`DatedState`).
     """
     config = config or FeedConfig.from_env()
     now = now or datetime.now(timezone.utc)
@@ -367,16 +383,19 @@ def _write_feeds(session: Session, directory: Directory, term: str, occurrences:
     stamp = int(now.timestamp())
     local_today = _local_today(now, directory.timezone)
     today, start = local_today.strftime("%Y%m%d"), window_start(local_today)
-    stored = _feeds(session, community, directory.owners)
+    stored = _feeds(session, community, directory.owners, only)
     keys = sorted(k for k in directory.owners.keys() | stored.keys() if only is None or k in only)
     changed = 0
     over: list[FeedKey] = []
     for kind, code in keys:
         feed = stored.get((kind, code))
+        state: FeedState | DatedState
         if feed is None:
             feed = Feed(kind=kind, code=code, generation=1, token_hash="", owner_name=code)
             session.add(feed)
             state = FeedState()
+        elif dates is not None and only is not None:
+            state = DatedState(feed.state, feed.body)
         else:
             state = FeedState.loads(feed.state)
         current_token(secret, feed)

@@ -114,10 +114,11 @@ def load_dataset_whole(session: Session) -> Dataset | None:
     """The stored dataset read in a snapshot of its own, beside `session`'s (writing) transaction.
 
     A writer such as publish runs at READ COMMITTED, where each of the dozen
-    table reads could see a different import; the snapshot sees one.
+    table reads could see a different import; the snapshot sees one. No
+    revision: hashing the canonical export costs as much as reading it.
     """
-    stored = load_stored_whole(session)
-    return stored.dataset if stored is not None else None
+    with snapshot(_engine(session)) as reader:
+        return load_dataset(reader)
 
 
 def canonical_text(document: dict[str, Any]) -> str:
@@ -166,10 +167,13 @@ def stored_revision(session: Session) -> str | None:
 
 def load_stored_whole(session: Session) -> StoredDataset | None:
     """`load_stored` in a snapshot of its own, beside `session`'s (writing) transaction (see load_dataset_whole)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    with snapshot(engine) as reader:
+    with snapshot(_engine(session)) as reader:
         return load_stored(reader)
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def diff_lists(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, ListChange]:
