@@ -239,13 +239,27 @@ Taught = dict[str, set[str]]  # teacher code -> the campuses she is at in person
 
 
 def campuses_taught(activities: Iterable[PlannedActivity]) -> Taught:
-    """The campuses each teacher is at in person during the week of a plan (all its activities)."""
+    """The campuses each teacher is at in person during the week of a plan (all its activities): an
+    activity's campus for its teachers, and for co-teaching each remote campus for its assistant."""
     found: Taught = defaultdict(set)
     for entry in activities:
-        for segment in Activity.of(entry).segments:
-            if segment.campus != ONLINE:
-                for teacher, _ in segment.roles:
-                    found[teacher].add(segment.campus)
+        remote = entry.remote or [] if entry.kind == "coteach" else []
+        for campus, teachers in [(entry.campus, entry.teachers), *((r.campus, [r.assistant]) for r in remote
+                                                                    if r.assistant)]:
+            if campus != ONLINE:
+                for teacher in teachers:
+                    found[teacher].add(campus)
+    return found
+
+
+def feeds_showing(d: Directory, activities: Iterable[PlannedActivity]) -> set[FeedKey]:
+    """Every feed `weekly_events` shows any of the activities in (or their travel), without wording them."""
+    found: set[FeedKey] = set()
+    for entry in activities:
+        a = Activity.of(entry)
+        found.update(feed for feed, _ in _appearances(a, d.owners, d.home))
+        if a.kind != "lesson":
+            found.add(("community", d.community.code))
     return found
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, defer
 from calendars.config import FeedConfig
 from calendars.models import KIND_NAMES, Feed, FeedChange
 from calendars.occurrences import (
-    Directory, FeedKey, Occurrence, WeeklyEvent, campuses_taught, dated_occurrences, weekly_events,
+    Directory, FeedKey, Occurrence, WeeklyEvent, campuses_taught, dated_occurrences, feeds_showing, weekly_events,
 )
 from calendars.render import RenderError, calendar_head
 from calendars.state import DatedState, FeedState
@@ -309,7 +309,7 @@ def _only(weekly: dict[str, list[WeeklyEvent]], only: set[FeedKey] | None) -> di
 
 
 def override_feeds(session: Session, directory: Directory, changes: list[dict[str, Any]],
-                   meeting_link: Callable[[str], str | None], documents: Documents) -> set[FeedKey]:
+                   documents: Documents) -> set[FeedKey]:
     """The feeds dated overrides can change: every feed showing what they remove or what they add."""
     entries: list[PlannedActivity] = []
     by_key: dict[int, dict[tuple[str, str, str], list[PlannedActivity]]] = {}
@@ -323,7 +323,7 @@ def override_feeds(session: Session, directory: Directory, changes: list[dict[st
             entries += by_key[c["plan"]].get((removed["kind"], removed["code"], removed["start"]), [])
         if c.get("add"):
             entries.append(PlannedActivity.model_validate({k: v for k, v in c["add"].items() if k != "label"}))
-    return {w.feed for events in weekly_events(directory, entries, meeting_link).values() for w in events}
+    return feeds_showing(directory, entries)
 
 
 def republish(session: Session, community: str, term: str, *, config: FeedConfig | None = None,
@@ -357,7 +357,7 @@ def republish(session: Session, community: str, term: str, *, config: FeedConfig
     link = meeting_links(directory, config, secret)
     with many_small_objects():
         documents: Documents = {}
-        only = override_feeds(session, directory, changes, link, documents) if changes is not None else None
+        only = override_feeds(session, directory, changes, documents) if changes is not None else None
         # Overrides change their own dates only: recompute those, keep every other date as it is.
         touched = {c["date"] for c in changes} if changes is not None else None
         if touched is not None:

@@ -170,24 +170,36 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> str:
     return tz.to_ical().decode()
 
 
-@lru_cache(maxsize=8192)
-def calendar_head(name: str, tzid: str, refresh: timedelta) -> str:
-    """The VCALENDAR properties as icalendar writes them, up to where components go."""
+_NAMES = "NAME:N\r\nX-WR-CALNAME:N\r\n"  # the head's two name lines for a placeholder name
+
+
+@lru_cache(maxsize=64)
+def _head_around_names(tzid: str, refresh: timedelta) -> tuple[str, str]:
+    """The VCALENDAR properties as icalendar writes them before and after the name lines."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    # As TEXT: given a plain str, icalendar writes these two unescaped.
-    cal.add("name", vText(one_line(name)))
-    cal.add("x-wr-calname", vText(one_line(name)))
+    cal.add("name", vText("N"))
+    cal.add("x-wr-calname", vText("N"))
     cal.add("x-wr-timezone", tzid)
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh))
-    try:
-        return cal.to_ical(sorted=False).decode().removesuffix(TAIL)
-    except Exception as exc:  # whatever icalendar objects to: the name is the only free text here
-        raise RenderError("NAME", name, exc) from exc
+    before, _, after = cal.to_ical(sorted=False).decode().removesuffix(TAIL).partition(_NAMES)
+    return before, after
+
+
+@lru_cache(maxsize=8192)
+def calendar_head(name: str, tzid: str, refresh: timedelta) -> str:
+    """The VCALENDAR properties as icalendar writes them, up to where components go.
+
+    Only the name differs between a county's feeds: the rest is rendered once
+    per zone and refresh, the name as TEXT (given a plain str, icalendar would
+    write NAME and X-WR-CALNAME unescaped) by `_line`, as in an event.
+    """
+    before, after = _head_around_names(tzid, refresh)
+    return before + _line("NAME", one_line(name)) + _line("X-WR-CALNAME", one_line(name)) + after
 
 
 def render_feed(head: str, tzid: str, events: Iterable[RenderedEvent]) -> bytes:

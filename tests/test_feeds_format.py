@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from icalendar import Calendar
+import pytest
+from icalendar import Calendar, vDuration, vText
 
-from calendars.render import EventContent, RenderedEvent, calendar_head, render_feed, template
+from calendars.render import PRODID, EventContent, RenderedEvent, calendar_head, one_line, render_feed, template
 
 LONG = EventContent(
     summary="【同步课堂】艺术·音乐 · 三(2)班→三(1)班、四(1)班；合唱《茉莉花》, 第二声部\\练习" * 2,
@@ -42,3 +43,23 @@ def test_cancelled_event_and_empty_feed() -> None:
     assert str(cancelled["STATUS"]) == "CANCELLED"
     empty = render_feed(head, "Asia/Shanghai", [])
     assert b"BEGIN:VTIMEZONE" not in empty and Calendar.from_ical(empty)["X-WR-CALNAME"] == "空"
+
+
+def _head_as_icalendar_writes_it(name: str, tzid: str, refresh: timedelta) -> str:
+    """The head built whole by icalendar, name included (what `calendar_head` must give byte for byte)."""
+    cal = Calendar()
+    for prop, value in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"), ("method", "PUBLISH"),
+                        ("name", vText(one_line(name))), ("x-wr-calname", vText(one_line(name))),
+                        ("x-wr-timezone", tzid)):
+        cal.add(prop, value)
+    cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(refresh))
+    return cal.to_ical(sorted=False).decode().removesuffix("END:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize("name", ["王丽的课表", "王丽的课表" * 10, "a,b;c\\d:e", "汪\x00莉\x1b莉\r\n（代课）", "N",
+                                  "NAME:N", "😀" * 30, " ", "X" * 200, "三(1)班（博文小学本部）\u2028"])
+def test_the_calendar_head_is_what_icalendar_writes(name: str) -> None:
+    for tzid, refresh in (("Asia/Shanghai", timedelta(hours=1)), ("America/Argentina/ComodRivadavia",
+                                                                   timedelta(minutes=90))):
+        assert calendar_head(name, tzid, refresh) == _head_as_icalendar_writes_it(name, tzid, refresh)
