@@ -24,6 +24,7 @@ from scheduler.covers.models import Absence, Cover, Disruption
 from scheduler.covers.review import confirm, propose_covers
 from scheduler.dataset.schema import Dataset
 from scheduler.dataset.store import load_dataset_whole
+from scheduler.dated import many_small_objects
 
 
 @dataclass
@@ -91,16 +92,22 @@ def add_disruption(session: Session, campus: str, start: date, end: date | None,
 
 def confirm_and_publish(session: Session, covers: list[Cover], *, now: datetime | None = None,
                         config: FeedConfig | None = None) -> list[PublishResult]:
-    """Confirm proposed covers and republish the feeds of the communities concerned."""
+    """Confirm proposed covers and republish the feeds of the communities concerned.
+
+    The dataset and the plans read here are hundreds of thousands of objects
+    without cycles: the cyclic collector waits, else a process that already
+    holds many (the web server) rescans them all at every allocation burst.
+    """
     now = now or datetime.now(timezone.utc)
-    ds = dataset_or_fail(session)
-    changes: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for cover in covers:
-        if cover.state == "proposed":
-            changes.setdefault((cover.community_code, cover.term_code), []).extend(cover.changes)
-    confirm(session, covers, now)
-    return [republish(session, community, term, config=config, now=now, dataset=ds, changes=found)
-            for (community, term), found in sorted(changes.items())]
+    with many_small_objects():
+        ds = dataset_or_fail(session)
+        changes: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for cover in covers:
+            if cover.state == "proposed":
+                changes.setdefault((cover.community_code, cover.term_code), []).extend(cover.changes)
+        confirm(session, covers, now)
+        return [republish(session, community, term, config=config, now=now, dataset=ds, changes=found)
+                for (community, term), found in sorted(changes.items())]
 
 
 def cover_row(cover: Cover) -> dict[str, Any]:
