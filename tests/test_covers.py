@@ -14,7 +14,7 @@ from covers_support import (
 )
 from feeds_support import COMMUNITY, CONFIG, events, stored_feeds
 from scheduler.check import check_plan
-from scheduler.covers.days import check_date
+from scheduler.covers.days import check_date, day_document, term_days
 from scheduler.covers.models import Cover
 from scheduler.covers.review import confirm, proposed
 from scheduler.dataset.store import load_dataset
@@ -122,6 +122,11 @@ def test_a_swap_within_the_week_when_nobody_can_cover(engine: Engine) -> None:
         "CANCELLED", 1, "【已调课】英语 · 三(1)班")
     assert str(evs[f"lesson.{RURAL_CLASS_C}.YY.20261116.0830@330521.tongpan"]["SUMMARY"]) == "【调课】英语 · 三(1)班"
     assert str(evs[f"lesson.{RURAL_CLASS_C}.SX.20261118.0920@330521.tongpan"]["STATUS"]) == "CONFIRMED"
+    # Readers of one date see the swap on Wednesday too, though the cover is Monday's (the checker, reports).
+    with transaction(engine) as session:
+        term = next(t for t in load_dataset(session).terms if t.code == "2026-1")  # type: ignore[union-attr]
+        wednesday = day_document(session, COMMUNITY, "2026-1", term_days(term)[date(2026, 11, 18)])
+    assert [(a["code"], a["teachers"]) for a in wednesday["activities"]] == [(f"{RURAL_CLASS_C}.SX", ["T00052"])]
 
 
 def test_the_weekly_cap_holds_across_two_absences(engine: Engine) -> None:

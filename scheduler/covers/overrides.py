@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -51,14 +51,24 @@ def apply_changes(entries: list[Entry], changes: Iterable[dict[str, Any]], day: 
 
 def confirmed_changes(session: Session, community: str, term: str, days: Iterable[date] | None = None,
                       *, exclude: Iterable[int] = ()) -> list[dict[str, Any]]:
-    """The dated overrides of every confirmed cover of a community's term (optionally only some dates)."""
+    """The dated overrides of every confirmed cover of a community's term (optionally only some dates).
+
+    A cover's overrides fall in its own ISO week, not always on its date (a
+    swap moves the other lesson to a later day of the week), so the covers of
+    the weeks concerned are read and their overrides kept by date.
+    """
     query = select(Cover).where(Cover.community_code == community, Cover.term_code == term,
                                 Cover.state == "confirmed")
+    wanted = None
     if days is not None:
-        query = query.where(Cover.date.in_(list(days)))
+        dates = sorted(set(days))
+        if not dates:
+            return []
+        wanted = {d.isoformat() for d in dates}
+        query = query.where(Cover.date >= dates[0] - timedelta(days=dates[0].weekday()),
+                            Cover.date <= dates[-1] + timedelta(days=6 - dates[-1].weekday()))
     skip = set(exclude)
     changes = []
-    wanted = None if days is None else {d.isoformat() for d in days}
     for cover in session.scalars(query.order_by(Cover.confirmed_at, Cover.id)):
         if cover.id not in skip:
             changes.extend(c for c in cover.changes if wanted is None or c["date"] in wanted)
