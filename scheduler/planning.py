@@ -22,7 +22,6 @@ from scheduler.db import snapshot, transaction
 from scheduler.models import PlanVersion
 from scheduler.plan_document import Plan, PlanDocument, read_plan
 from scheduler.plans import published_version, store_plan, stored_document
-from scheduler.solver import solve
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -62,6 +61,8 @@ def solve_checked(stored: StoredDataset, published: PlanDocument | None, communi
                   time_limit: float, workers: int,
                   progress: Progress | None = None) -> tuple[Plan, list[Violation]]:
     """Solve from the published plan and judge the result, as exported, with the independent checker."""
+    from scheduler.solver import solve  # OR-Tools: loaded by a solve, not by the job layer that imports this module
+
     hint = published.to_json() if published is not None else None
     result = read_plan(solve(stored.dataset, community, term, time_limit=time_limit, workers=workers,
                              published=hint, progress=progress))

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,8 +23,10 @@ from scheduler.covers.candidates import MODE_NAMES, Option, World
 from scheduler.covers.disruptions import cut_off_windows
 from scheduler.covers.days import DayPlan, DayPlans, term_days, terms_on
 from scheduler.covers.models import Absence, Cover
-from scheduler.covers.solve import Proposal, propose
 from scheduler.dataset.schema import Dataset
+
+if TYPE_CHECKING:
+    from scheduler.covers.solve import Proposal
 
 
 class CoverError(ValueError):
@@ -132,6 +134,8 @@ def propose_covers(session: Session, ds: Dataset, affected: list[Affected], *, n
                    alternatives: int = 8, days: DayPlans | None = None) -> Proposed:
     """Solve the batch and store one proposed cover per affected occurrence (replacing earlier
     proposals, never confirmed covers, for the same occurrences)."""
+    from scheduler.covers.solve import propose  # OR-Tools: only proposing needs it, not listing or confirming
+
     world = build_world(session, ds, affected, today, cut_off, days)
     proposal = propose(world, affected, time_limit=time_limit, workers=workers)
     for a in affected:

@@ -13,8 +13,24 @@ demand is penalised, never infeasible, and reported with reasons
 
 Nothing here imports the plan checker (scheduler/check): it must stay an
 independent judge of what the solver returns.
+
+`solve` is imported on first use: it loads OR-Tools (and, through it, pandas),
+which `scheduler.solver.summary`, read by the CLI and the job layer, must not.
 """
 
-from scheduler.solver.run import solve
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scheduler.solver.run import solve
 
 __all__ = ["solve"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "solve":
+        from scheduler.solver.run import solve
+
+        return solve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,10 +36,6 @@ STALL_SECONDS = 5.0  # default `rules.stall_seconds`
 STALL_IMPROVEMENT = 0.005  # relative improvement over the stall window that still counts as progress
 WATCH_EVERY = 0.2  # seconds between checks of the stall rule
 
-# What admins read for each phase of a solve (progress lines, job messages).
-PHASE_NAMES = {"staffing": "分配任课", "construct": "构造初始课表", "lean": "寻找完整课表",
-               "timetable": "优化课表", "done": "求解完成"}
-
 
 @dataclass(frozen=True)
 class StopRules:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.solver.search import PHASE_NAMES
-
+# What admins read for each phase of a solve (progress lines, job messages).
+PHASE_NAMES = {"staffing": "分配任课", "construct": "构造初始课表", "lean": "寻找完整课表",
+               "timetable": "优化课表", "done": "求解完成"}
 BOUND_NOTE = ("下界是罚分不可能低于的值；分两阶段求解时，排课阶段的下界只对本次求得的任课分配成立，"
               "不是整个问题的下界")
 STOP_NAMES = {"optimal": "已证明最优", "gap": "与下界的差距已达到 rules.stop_gap",
