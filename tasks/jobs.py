@@ -34,7 +34,8 @@ from scheduler.db import transaction
 from scheduler.plans import aware, now
 from scheduler.solver.summary import progress_text
 from tasks.config import Limits
-from tasks.models import ACTIVE_STATES, FINISHED_STATES, Job
+from tasks.models import Job
+from tasks.states import ACTIVE_STATES, FINISHED_STATES
 
 log = logging.getLogger(__name__)
 

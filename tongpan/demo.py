@@ -22,7 +22,8 @@ from scheduler.generate import generate_county
 from scheduler.school_calendar import school_days
 from tasks.config import Limits
 from tasks.jobs import trigger_county
-from tasks.models import STATE_LABELS, Job
+from tasks.models import Job
+from tasks.states import STATE_LABELS
 from tasks.runner import InProcessRunner
 from tongpan.settings import Settings
 

@@ -32,7 +32,8 @@ from tasks.config import Limits
 from tasks.dispatch import Dispatcher, dispatch_triggered, make_dispatcher
 from tasks.jobs import Triggered, UnknownTarget, plan_version_number, recent_jobs, trigger, trigger_county
 from tasks.runner import InProcessRunner
-from tasks.models import JOB_STATES, PHASE_LABELS, STATE_LABELS, AdminToken, Job
+from tasks.models import AdminToken, Job
+from tasks.states import JOB_STATES, PHASE_LABELS, STATE_LABELS
 from tongpan.settings import Settings
 
 State = Literal["queued", "running", "succeeded", "failed", "cancelled"]

@@ -14,7 +14,8 @@ from scheduler.db import transaction
 from scheduler.plans import aware
 from tasks.dispatch import dispatch_triggered
 from tasks.jobs import UnknownTarget, plan_version_number, recent_jobs, trigger
-from tasks.models import FINISHED_STATES, JOB_STATES, PHASE_LABELS, STATE_LABELS, Job
+from tasks.models import Job
+from tasks.states import FINISHED_STATES, JOB_STATES, PHASE_LABELS, STATE_LABELS
 from tongpan.web.dashboard.auth import Admin, AdminDep, PostDep, require_scope
 from tongpan.web.dashboard.common import community_or_404, engine, render, term_or_404, terms
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from scheduler import models as m
 from scheduler.db import transaction
 from scheduler.timetable import Directory, campus_table, class_grid, load_directory, stored_plan, teacher_grid
-from tasks.models import STATE_LABELS
+from tasks.states import STATE_LABELS
 from tasks.jobs import recent_jobs
 from tongpan.web.dashboard.auth import AdminDep
 from tongpan.web.dashboard.common import (community_or_404, engine, render, shown_label, shown_version, term_or_404,

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from scheduler import models as m
 from scheduler.db import transaction
-from tasks.models import STATE_LABELS, Job
+from tasks.models import Job
+from tasks.states import STATE_LABELS
 from tongpan.web.dashboard.auth import Admin, AdminDep
 from tongpan.web.dashboard.common import engine, render, terms
 
