@@ -1,23 +1,30 @@
-"""The `tongpan` command: thin wrappers that parse options and print; the work is in scheduler/."""
+"""The `tongpan` command: thin wrappers that parse options and print; the work is in scheduler/.
+
+Here and in the tongpan/cli_*.py command modules, a command imports the layers
+it works with inside its own body: at module level only the standard library,
+typer, rich and light constants. Every invocation, `--help` and the workers'
+healthcheck included, imports every command module, and the solver (OR-Tools,
+which loads pandas), the file writers (openpyxl, fpdf), Celery and even
+SQLAlchemy would otherwise add seconds to each start (tests/test_cli_startup.py).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
-from scheduler.dataset.issues import DatasetInvalid
-from scheduler.dataset.load import WAITING_MESSAGE, import_file
-from scheduler.dataset.store import LISTS, ListChange, canonical_text, export_document, stored_term
-from scheduler.db import current_revision, head_revision, make_engine, snapshot, transaction, upgrade
-from scheduler.school_calendar import CalendarError, school_days
-from scheduler.dataset.terms import term_calendar
 from tongpan.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from scheduler.dataset.issues import DatasetInvalid
+    from scheduler.dataset.store import ListChange
 
 app = typer.Typer(help="同盘 tongpan: 教共体师资同盘排课与日历订阅", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -52,6 +59,8 @@ def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
 
 def engine() -> Engine:
     """The shared database, refusing to run against a schema that is missing or behind."""
+    from scheduler.db import current_revision, head_revision, make_engine
+
     settings = Settings.from_env()
     eng = make_engine(settings.database_url)
     if current_revision(eng) != head_revision():
@@ -71,12 +80,16 @@ def report_invalid(exc: DatasetInvalid) -> typer.Exit:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema of TONGPAN_DATABASE_URL to the latest version."""
+    from scheduler.db import current_revision, make_engine, upgrade
+
     eng = make_engine(Settings.from_env().database_url)
     upgrade(eng)
     out.print(f"数据库已是最新版本 {current_revision(eng)}", highlight=False)
 
 
 def print_changes(changes: dict[str, ListChange], dry_run: bool) -> None:
+    from scheduler.dataset.store import LISTS
+
     table = Table(title="预览（未写入）" if dry_run else "导入结果")
     for column in ("列表", "新增", "修改", "删除"):
         table.add_column(column)
@@ -103,6 +116,8 @@ def import_command(
         "--replace", help="With --school: confirm removing the school's entities the file leaves out.")] = False,
 ) -> None:
     """Validate a dataset file and import it in one transaction (all errors are reported at once)."""
+    from scheduler.dataset.issues import DatasetInvalid
+    from scheduler.dataset.load import WAITING_MESSAGE, import_file
     from scheduler.dataset.school_import import RemovalsNeedConfirmation, import_school_file
 
     eng = engine()
@@ -128,6 +143,9 @@ def export_dataset(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
 ) -> None:
     """Write the stored dataset as tongpan-dataset/1 JSON (lists sorted by code)."""
+    from scheduler.dataset.store import canonical_text, export_document
+    from scheduler.db import snapshot
+
     with snapshot(engine()) as session:
         document = export_document(session)
     if document is None:
@@ -145,6 +163,11 @@ def term_days(
     as_json: Annotated[bool, typer.Option("--json", help="Print [{\"date\": ..., \"follows\": ...}].")] = False,
 ) -> None:
     """Print the school days of a term and the weekday timetable each follows."""
+    from scheduler.dataset.store import stored_term
+    from scheduler.dataset.terms import term_calendar
+    from scheduler.db import transaction
+    from scheduler.school_calendar import CalendarError, school_days
+
     with transaction(engine()) as session:
         stored = stored_term(session, term)
     if stored is None:

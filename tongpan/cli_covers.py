@@ -13,20 +13,13 @@ import json
 import socket
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from calendars.publish import PublishError
-from scheduler.covers.absences import AbsenceError
-from scheduler.covers.candidates import MODE_NAMES
-from scheduler.covers.models import Cover
-from scheduler.covers.review import CoverError, choose, proposed
-from scheduler.covers.ledger import LedgerError, ledger, write_workbook
-from scheduler.dataset.store import load_dataset
-from scheduler.db import snapshot, transaction
-from tongpan.daily import add_absence, add_disruption, affected_row, confirm_and_publish, cover_row
+if TYPE_CHECKING:
+    from scheduler.covers.models import Cover
 
 absence_app = typer.Typer(help="Teachers' absences.", no_args_is_help=True)
 disruption_app = typer.Typer(help="Campuses cut off or closed.", no_args_is_help=True)
@@ -52,6 +45,8 @@ def _periods(text: str | None) -> list[int] | None:
 
 
 def print_covers(covers: list[Cover], *, alternatives: bool = True) -> None:
+    from scheduler.covers.candidates import MODE_NAMES
+
     cli = _cli()
     table = Table(title=f"代课安排（{len(covers)} 项）")
     for column in ("编号", "日期", "时间", "课", "缺勤", "方式", "代课教师", "理由", "状态"):
@@ -80,6 +75,10 @@ def absence_add(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Record an absence, list the dated occurrences it affects and propose covers for them."""
+    from scheduler.covers.absences import AbsenceError
+    from scheduler.db import transaction
+    from tongpan.daily import add_absence, affected_row, cover_row
+
     cli = _cli()
     try:
         with transaction(cli.engine()) as session:
@@ -116,6 +115,10 @@ def disruption_add(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Record a campus cut off (nobody travels to or from it) or closed, and propose what happens instead."""
+    from scheduler.covers.absences import AbsenceError
+    from scheduler.db import transaction
+    from tongpan.daily import add_disruption, affected_row, cover_row
+
     cli = _cli()
     try:
         with transaction(cli.engine()) as session:
@@ -146,6 +149,10 @@ def covers_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show covers with who covers, how, why, and the alternatives ranked (with each one's cover count)."""
+    from scheduler.covers.review import proposed
+    from scheduler.db import transaction
+    from tongpan.daily import cover_row
+
     cli = _cli()
     with transaction(cli.engine()) as session:
         covers = proposed(session, day=day.date() if day else None, absence=absence, state=state)
@@ -163,6 +170,9 @@ def covers_choose(
     teacher: Annotated[str | None, typer.Option("--teacher", help="The alternative with this teacher.")] = None,
 ) -> None:
     """Take another of a proposed cover's alternatives."""
+    from scheduler.covers.review import CoverError, choose
+    from scheduler.db import transaction
+
     cli = _cli()
     if (choice is None) == (teacher is None):
         raise cli.fail("请指定且只指定一个：--choice 或 --teacher")
@@ -181,6 +191,12 @@ def covers_confirm(
     day: Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="Every cover of a date.")] = None,
 ) -> None:
     """Confirm proposed covers and publish them: only the feeds whose occurrences change get new bytes."""
+    from calendars.publish import PublishError
+    from scheduler.covers.absences import AbsenceError
+    from scheduler.covers.review import proposed
+    from scheduler.db import transaction
+    from tongpan.daily import confirm_and_publish
+
     cli = _cli()
     if absence is None and disruption is None and day is None:
         raise cli.fail("请指定 --absence、--disruption 或 --date")
@@ -203,6 +219,10 @@ def export_covers(
 ) -> None:
     """The cover ledger of a month as an Excel workbook for payroll: per teacher covers given and lessons
     missed by reason, and every cover."""
+    from scheduler.covers.ledger import LedgerError, ledger, write_workbook
+    from scheduler.dataset.store import load_dataset
+    from scheduler.db import snapshot
+
     cli = _cli()
     try:
         with snapshot(cli.engine()) as session:

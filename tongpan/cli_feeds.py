@@ -11,19 +11,14 @@ import io
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from calendars.config import FeedConfig
-from calendars.export import export_feeds
-from calendars.models import KIND_NAMES
-from calendars.publish import PublishError, PublishRefused, publish
-from calendars.tokens import FeedAddress, community_addresses, reissue
-from scheduler.db import transaction
-from scheduler.plans import PlanNotFound
-from scheduler.school_calendar import CalendarError
 from tongpan.settings import Settings
+
+if TYPE_CHECKING:
+    from calendars.tokens import FeedAddress
 
 feeds_app = typer.Typer(help="Calendar feed addresses.", no_args_is_help=True)
 
@@ -47,6 +42,12 @@ def publish_command(
 
     Dated lessons before that date stay as they were published.
     """
+    from calendars.models import KIND_NAMES
+    from calendars.publish import PublishError, PublishRefused, publish
+    from scheduler.db import transaction
+    from scheduler.plans import PlanNotFound
+    from scheduler.school_calendar import CalendarError
+
     cli = _cli()
     try:
         with transaction(cli.engine()) as session:
@@ -116,6 +117,11 @@ def feeds_list(
     whole from any terminal; --csv and --json carry the https and webcal
     addresses too.
     """
+    from calendars.config import FeedConfig
+    from calendars.models import KIND_NAMES
+    from calendars.tokens import community_addresses
+    from scheduler.db import transaction
+
     cli = _cli()
     with transaction(cli.engine()) as session:
         addresses = community_addresses(session, community, FeedConfig.from_env())
@@ -145,6 +151,11 @@ def feeds_reissue(
     community: Annotated[str | None, typer.Option("--community", help="Community code.")] = None,
 ) -> None:
     """Revoke a feed's address (it answers 404 from now on) and print the new one."""
+    from calendars.config import FeedConfig
+    from calendars.models import KIND_NAMES
+    from calendars.tokens import reissue
+    from scheduler.db import transaction
+
     cli = _cli()
     chosen = [(kind, code) for kind, code in (("teacher", teacher), ("class", class_), ("campus", campus),
                                               ("community", community)) if code]
@@ -168,6 +179,9 @@ def export_ics(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory to write {kind}-{code}.ics into.")],
 ) -> None:
     """Write every feed of a community as published, one file per feed."""
+    from calendars.export import export_feeds
+    from scheduler.db import transaction
+
     cli = _cli()
     with transaction(cli.engine()) as session:
         written = export_feeds(session, community, out_dir)

@@ -9,14 +9,6 @@ from typing import Annotated
 
 import typer
 
-from scheduler.dataset.issues import DatasetInvalid
-from scheduler.dataset.load import import_file
-from scheduler.dataset.store import load_dataset
-from scheduler.db import snapshot
-from scheduler.fet.reader import FetError, read_fet
-from scheduler.fet.writer import FetExportError, inexact, plan_activities, write_fet
-from scheduler.plans import PlanNotFound, find_version, plan_document
-
 
 def _cli():  # type: ignore[no-untyped-def]
     """The main CLI module (imported late: it imports this module while it is being built)."""
@@ -33,6 +25,10 @@ def import_fet_command(
         "--out", help="Write the tongpan-dataset/1 JSON here; without it, import into the database.")] = None,
 ) -> None:
     """Convert a FET file into a dataset of one school, and say what it could not carry over."""
+    from scheduler.dataset.issues import DatasetInvalid
+    from scheduler.dataset.load import import_file
+    from scheduler.fet.reader import FetError, read_fet
+
     cli = _cli()
     if not path.is_file():
         raise cli.fail(f"文件 {path} 不存在")
@@ -65,6 +61,11 @@ def export_fet_command(
         "--problem-only", help="Write the weekly periods without the plan's times (for FET to solve).")] = False,
 ) -> None:
     """Write a community's plan as a FET file with every lesson locked at its starting time."""
+    from scheduler.dataset.store import load_dataset
+    from scheduler.db import snapshot
+    from scheduler.fet.writer import FetExportError, inexact, plan_activities, write_fet
+    from scheduler.plans import PlanNotFound, find_version, plan_document
+
     cli = _cli()
     try:
         with snapshot(cli.engine()) as session:

@@ -21,19 +21,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine, select
 
-from scheduler.db import transaction
-from scheduler.plans import aware, now
-from tasks.access import create_token, list_tokens, revoke_token
 from tasks.config import Limits
-from tasks.dispatch import dispatch_triggered, make_dispatcher
-from tasks.jobs import Triggered, UnknownTarget, plan_version_number, recent_jobs, trigger, trigger_county, cancel
-from tasks.models import FINISHED_STATES, JOB_STATES, PHASE_LABELS, STATE_LABELS, Job
+from tasks.states import FINISHED_STATES, JOB_STATES, PHASE_LABELS, STATE_LABELS
 from tongpan.settings import Settings
 
 if TYPE_CHECKING:
     from celery import Celery
+    from sqlalchemy import Engine
+
+    from tasks.jobs import Triggered
+    from tasks.models import Job
 
 POLL_SECONDS = 0.5
 EXIT_JOB_FAILED = 1
@@ -61,10 +59,17 @@ def _celery(settings: Settings, limits: Limits) -> Celery:
 
 
 def _local(moment: datetime | None) -> str:
+    from scheduler.plans import aware
+
     return aware(moment).astimezone().strftime("%m-%d %H:%M:%S") if moment else ""
 
 
 def _jobs_by_id(eng: Engine, ids: Sequence[int]) -> list[Job]:
+    from sqlalchemy import select
+
+    from scheduler.db import transaction
+    from tasks.models import Job
+
     with transaction(eng) as session:
         rows = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(ids)))}
     return [rows[i] for i in ids]
@@ -88,6 +93,8 @@ def _follow(eng: Engine, ids: Sequence[int]) -> list[Job]:
 
 
 def _took(job: Job) -> str:
+    from scheduler.plans import aware, now
+
     if job.started_at is None:
         return ""
     end = aware(job.finished_at) if job.finished_at else now()
@@ -95,6 +102,9 @@ def _took(job: Job) -> str:
 
 
 def _print_jobs(jobs: Sequence[Job], eng: Engine, title: str) -> None:
+    from scheduler.db import transaction
+    from tasks.jobs import plan_version_number
+
     table = Table(title=title)
     for column in ("任务", "教共体", "学期", "状态", "进度", "版本", "尝试", "触发者", "创建", "用时", "信息"):
         table.add_column(column, overflow="fold")
@@ -116,6 +126,9 @@ def regenerate(
     wait: Annotated[bool, typer.Option("--wait", help="With a broker: follow the jobs until they finish.")] = False,
 ) -> None:
     """Solve, check and publish new plans; with no TONGPAN_BROKER_URL the jobs run here, in the foreground."""
+    from tasks.dispatch import dispatch_triggered, make_dispatcher
+    from tasks.jobs import UnknownTarget, cancel, trigger, trigger_county
+
     cli = _cli()
     if (community is None) == (not county):
         raise cli.fail("请指定 --community CODE 或 --county 其中之一")
@@ -153,6 +166,9 @@ def jobs(
     state: Annotated[str | None, typer.Option("--state", help=f"Only this state: {', '.join(JOB_STATES)}.")] = None,
 ) -> None:
     """List recent jobs from the job table (state, phase, progress, plan version, message)."""
+    from scheduler.db import transaction
+    from tasks.jobs import recent_jobs
+
     cli = _cli()
     if state is not None and state not in JOB_STATES:
         raise cli.fail(f"状态应为 {', '.join(JOB_STATES)} 之一，实际为 {state}")
@@ -232,10 +248,13 @@ def token_create(
     note: Annotated[str, typer.Option("--note", help="Who or what the token is for.")] = "",
 ) -> None:
     """Create an admin token and print it once; only its hash is stored."""
+    from scheduler.db import transaction
+    from scheduler.models import Community
+    from tasks.access import create_token
+
     cli = _cli()
     if (community is None) == (not county):
         raise cli.fail("请指定 --county 或 --community CODE 其中之一")
-    from scheduler.models import Community
 
     with transaction(cli.engine()) as session:
         if community is not None and session.get(Community, community) is None:
@@ -249,6 +268,9 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List admin tokens by key id (never the secret)."""
+    from scheduler.db import transaction
+    from tasks.access import list_tokens
+
     cli = _cli()
     table = Table(title="管理令牌")
     for column in ("编号", "范围", "备注", "创建", "撤销"):
@@ -262,6 +284,9 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by `tongpan admin token list`.")]) -> None:
     """Revoke an admin token; requests with it get 401 from then on."""
+    from scheduler.db import transaction
+    from tasks.access import revoke_token
+
     cli = _cli()
     with transaction(cli.engine()) as session:
         if not revoke_token(session, key_id):

@@ -14,24 +14,18 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import select
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.check import Violation
-from scheduler.covers.days import check_date
-from scheduler.dataset.store import StoredDatasetInvalid, load_dataset, load_stored
-from scheduler.db import snapshot, transaction
-from scheduler.planning import PlanningError, solve_and_store, unchanged_message
-from scheduler.recheck import against, check_against
-from scheduler.models import PLAN_STATUS_NAMES, County, PlanVersion
-from scheduler.plan_document import PlanDocument, Unmet, write_document
-from scheduler.plans import PlanNotFound, aware, find_version, publications, stored_document
 from scheduler.solver.summary import BOUND_NOTE, progress_text, summary_text
 from tasks.config import Limits
+
+if TYPE_CHECKING:
+    from scheduler.check import Violation
+    from scheduler.plan_document import PlanDocument, Unmet
 
 EXIT_VIOLATIONS = 1
 
@@ -86,6 +80,10 @@ def solve_command(
         "--workers", min=1, help="Solver threads (default: TONGPAN_SOLVER_WORKERS or 2).")] = None,
 ) -> None:
     """Solve a community's weekly plan from its published one, check it and store it as a new version."""
+    from scheduler.models import PLAN_STATUS_NAMES
+    from scheduler.planning import PlanningError, solve_and_store, unchanged_message
+    from scheduler.plans import stored_document
+
     cli = _cli()
     try:
         limits = Limits.from_env()
@@ -119,6 +117,9 @@ def solve_command(
 
 
 def _stored_document(community: str, term: str, version: int | None) -> PlanDocument:
+    from scheduler.db import snapshot
+    from scheduler.plans import PlanNotFound, find_version, stored_document
+
     cli = _cli()
     try:
         with snapshot(cli.engine()) as session:
@@ -136,6 +137,11 @@ def check_command(
         help="Check the published plans on this date, with its covers and other dated overrides.")] = None,
 ) -> None:
     """Re-verify every hard rule of a stored plan against the current dataset; print each violation."""
+    from scheduler.dataset.store import StoredDatasetInvalid, load_stored
+    from scheduler.db import snapshot
+    from scheduler.plans import PlanNotFound, find_version
+    from scheduler.recheck import against, check_against
+
     cli = _cli()
     if on is not None:
         _check_date(community, term, on.date())
@@ -159,6 +165,10 @@ def check_command(
 
 def _check_date(community: str, term: str, day: date) -> None:
     """The independent checker on one date: the plan that applies then, with its dated overrides."""
+    from scheduler.covers.days import check_date
+    from scheduler.dataset.store import load_dataset
+    from scheduler.db import snapshot
+
     cli = _cli()
     with snapshot(cli.engine()) as session:
         dataset = load_dataset(session)
@@ -182,6 +192,8 @@ def export_plan(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
 ) -> None:
     """Write a stored plan version as tongpan-plan/1 JSON."""
+    from scheduler.plan_document import write_document
+
     document = _stored_document(community, term, version)
     text = write_document(document)
     if out_file is None:
@@ -196,6 +208,12 @@ def plans_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
     """The plan-version history: every version, its status, and from when each publication applied."""
+    from sqlalchemy import select
+
+    from scheduler.db import snapshot
+    from scheduler.models import PLAN_STATUS_NAMES, County, PlanVersion
+    from scheduler.plans import aware, publications
+
     cli = _cli()
     with snapshot(cli.engine()) as session:
         versions = list(session.scalars(select(PlanVersion).where(

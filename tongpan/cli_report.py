@@ -13,11 +13,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from scheduler.db import snapshot
-from scheduler.report import ReportError, build_report, report_input
-from scheduler.report.layout import target_text
-from scheduler.school_calendar import CalendarError
-
 SHOWN = 30
 
 
@@ -34,6 +29,11 @@ def report_command(
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the printable PDF here.")] = None,
 ) -> None:
     """The policy report: community targets, 走教, coverage and rotation, missed targets first."""
+    from scheduler.db import snapshot
+    from scheduler.report import ReportError, build_report, report_input
+    from scheduler.report.layout import target_text
+    from scheduler.school_calendar import CalendarError
+
     cli = _cli()
     try:
         with snapshot(cli.engine()) as session:

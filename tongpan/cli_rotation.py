@@ -14,10 +14,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from scheduler.dataset.issues import DatasetInvalid
-from scheduler.dataset.store import export_document, load_dataset
-from scheduler.db import snapshot
-
 rotation_app = typer.Typer(help="Annual teacher rotation (交流轮岗).", no_args_is_help=True)
 YearOption = Annotated[int, typer.Option("--year", help="School year the rotation starts (2027 = 2027学年).")]
 
@@ -37,6 +33,8 @@ def propose_command(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Solver threads.")] = 2,
 ) -> None:
     """Propose which eligible teachers rotate to which member school for the school year."""
+    from scheduler.dataset.store import load_dataset
+    from scheduler.db import snapshot
     from scheduler.rotation.propose import propose
     from scheduler.rotation.publicity import publicity_workbook
     from scheduler.rotation.shortage import county_shortage
@@ -78,6 +76,9 @@ def apply_command(
     year: Annotated[int | None, typer.Option("--year", help="School year (needed with a workbook).")] = None,
 ) -> None:
     """Write the moves into a new dataset for the next school year (import it, then solve as usual)."""
+    from scheduler.dataset.issues import DatasetInvalid
+    from scheduler.dataset.store import export_document
+    from scheduler.db import snapshot
     from scheduler.rotation.apply import ApplyError, apply_moves
     from scheduler.rotation.publicity import PublicityError, read_moves
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scheduler.db import transaction
 from tongpan.settings import Settings
-from tongpan.timetable_files import load_printable, write_pdfs, write_xlsx
+
+if TYPE_CHECKING:
+    from tongpan.timetable_files import Printable
 
 CommunityOption = Annotated[str, typer.Option("--community", help="Community code.")]
 TermOption = Annotated[str, typer.Option("--term", help="Term code, e.g. 2026-1.")]
@@ -23,7 +24,10 @@ def _cli():  # type: ignore[no-untyped-def]
     return cli
 
 
-def _printable(community: str, term: str, version: int | None):  # type: ignore[no-untyped-def]
+def _printable(community: str, term: str, version: int | None) -> Printable:
+    from scheduler.db import transaction
+    from tongpan.timetable_files import load_printable
+
     cli = _cli()
     try:
         with transaction(cli.engine()) as session:
@@ -36,6 +40,8 @@ def export_pdf(community: CommunityOption, term: TermOption,
                out_dir: Annotated[Path, typer.Option("--out", help="Directory for the PDF files.")],
                version: VersionOption = None) -> None:
     """Write a PDF timetable per class, teacher and campus (class-CODE.pdf, teacher-CODE.pdf, campus-CODE.pdf)."""
+    from tongpan.timetable_files import write_pdfs
+
     printable = _printable(community, term, version)
     written = write_pdfs(printable, out_dir)
     _cli().out.print(f"已写入第 {printable.plan['version']} 版的 {len(written)} 个 PDF 课表到 {out_dir}", highlight=False)
@@ -45,6 +51,8 @@ def export_xlsx(community: CommunityOption, term: TermOption,
                 out_file: Annotated[Path, typer.Option("--out", help="Where to write the workbook (.xlsx).")],
                 version: VersionOption = None) -> None:
     """Write the class timetables as one Excel workbook, one sheet per class."""
+    from tongpan.timetable_files import write_xlsx
+
     printable = _printable(community, term, version)
     sheets = write_xlsx(printable, out_file)
     _cli().out.print(f"已写入第 {printable.plan['version']} 版的 {sheets} 个班级课表到 {out_file}", highlight=False)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from scheduler.db import DEFAULT_URL
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -16,6 +14,8 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        from scheduler.db import DEFAULT_URL  # here, not above: SQLAlchemy is not needed to start the CLI
+
         return cls(
             database_url=os.environ.get("TONGPAN_DATABASE_URL") or DEFAULT_URL,
             broker_url=os.environ.get("TONGPAN_BROKER_URL") or None,
