@@ -11,6 +11,8 @@ SQLAlchemy would otherwise add seconds to each start (tests/test_cli_startup.py)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +24,7 @@ from tongpan.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
     from scheduler.dataset.issues import DatasetInvalid
     from scheduler.dataset.store import ListChange
@@ -67,6 +70,24 @@ def engine() -> Engine:
         raise fail(f"数据库 {eng.url.render_as_string(hide_password=True)} 尚未初始化或版本过旧，"
                    "请先运行 tongpan db upgrade")
     return eng
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One transaction on the shared database (scheduler.db.transaction on `engine()`)."""
+    from scheduler import db
+
+    with db.transaction(engine()) as session:
+        yield session
+
+
+@contextmanager
+def snapshot() -> Iterator[Session]:
+    """One consistent read of the shared database (scheduler.db.snapshot on `engine()`)."""
+    from scheduler import db
+
+    with db.snapshot(engine()) as session:
+        yield session
 
 
 def report_invalid(exc: DatasetInvalid) -> typer.Exit:
@@ -144,9 +165,8 @@ def export_dataset(
 ) -> None:
     """Write the stored dataset as tongpan-dataset/1 JSON (lists sorted by code)."""
     from scheduler.dataset.store import canonical_text, export_document
-    from scheduler.db import snapshot
 
-    with snapshot(engine()) as session:
+    with snapshot() as session:
         document = export_document(session)
     if document is None:
         raise fail("数据库中还没有数据，请先 tongpan import")
@@ -165,10 +185,9 @@ def term_days(
     """Print the school days of a term and the weekday timetable each follows."""
     from scheduler.dataset.store import stored_term
     from scheduler.dataset.terms import term_calendar
-    from scheduler.db import transaction
     from scheduler.school_calendar import CalendarError, school_days
 
-    with transaction(engine()) as session:
+    with transaction() as session:
         stored = stored_term(session, term)
     if stored is None:
         raise fail(f"没有学期 {term}")

@@ -76,12 +76,11 @@ def absence_add(
 ) -> None:
     """Record an absence, list the dated occurrences it affects and propose covers for them."""
     from scheduler.covers.absences import AbsenceError
-    from scheduler.db import transaction
     from tongpan.daily import add_absence, affected_row, cover_row
 
     cli = _cli()
     try:
-        with transaction(cli.engine()) as session:
+        with cli.transaction() as session:
             done = add_absence(session, teacher, start.date(), end.date() if end else None, half=half,
                                periods=_periods(periods), reason=reason,
                                by=f"cli:{getpass.getuser()}@{socket.gethostname()}", time_limit=time_limit)
@@ -116,12 +115,11 @@ def disruption_add(
 ) -> None:
     """Record a campus cut off (nobody travels to or from it) or closed, and propose what happens instead."""
     from scheduler.covers.absences import AbsenceError
-    from scheduler.db import transaction
     from tongpan.daily import add_disruption, affected_row, cover_row
 
     cli = _cli()
     try:
-        with transaction(cli.engine()) as session:
+        with cli.transaction() as session:
             done = add_disruption(session, campus, start.date(), end.date() if end else None, half=half,
                                   closed=closed, reason=reason,
                                   by=f"cli:{getpass.getuser()}@{socket.gethostname()}", time_limit=time_limit)
@@ -150,11 +148,10 @@ def covers_list(
 ) -> None:
     """Show covers with who covers, how, why, and the alternatives ranked (with each one's cover count)."""
     from scheduler.covers.review import proposed
-    from scheduler.db import transaction
     from tongpan.daily import cover_row
 
     cli = _cli()
-    with transaction(cli.engine()) as session:
+    with cli.transaction() as session:
         covers = proposed(session, day=day.date() if day else None, absence=absence, state=state)
         rows = [cover_row(c) for c in covers]
     if as_json:
@@ -171,13 +168,12 @@ def covers_choose(
 ) -> None:
     """Take another of a proposed cover's alternatives."""
     from scheduler.covers.review import CoverError, choose
-    from scheduler.db import transaction
 
     cli = _cli()
     if (choice is None) == (teacher is None):
         raise cli.fail("请指定且只指定一个：--choice 或 --teacher")
     try:
-        with transaction(cli.engine()) as session:
+        with cli.transaction() as session:
             cover = choose(session, cover_id, alternative=choice, teacher=teacher)
             print_covers([cover], alternatives=False)
     except CoverError as exc:
@@ -194,14 +190,13 @@ def covers_confirm(
     from calendars.publish import PublishError
     from scheduler.covers.absences import AbsenceError
     from scheduler.covers.review import proposed
-    from scheduler.db import transaction
     from tongpan.daily import confirm_and_publish
 
     cli = _cli()
     if absence is None and disruption is None and day is None:
         raise cli.fail("请指定 --absence、--disruption 或 --date")
     try:
-        with transaction(cli.engine()) as session:
+        with cli.transaction() as session:
             covers = proposed(session, day=day.date() if day else None, absence=absence, disruption=disruption)
             if not covers:
                 raise cli.fail("没有待确认的代课安排")
@@ -221,11 +216,10 @@ def export_covers(
     missed by reason, and every cover."""
     from scheduler.covers.ledger import LedgerError, ledger, write_workbook
     from scheduler.dataset.store import load_dataset
-    from scheduler.db import snapshot
 
     cli = _cli()
     try:
-        with snapshot(cli.engine()) as session:
+        with cli.snapshot() as session:
             ds = load_dataset(session)
             if ds is None:
                 raise cli.fail("数据库中还没有数据，请先 tongpan import")

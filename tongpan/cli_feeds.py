@@ -44,13 +44,12 @@ def publish_command(
     """
     from calendars.models import KIND_NAMES
     from calendars.publish import PublishError, PublishRefused, publish
-    from scheduler.db import transaction
     from scheduler.plans import PlanNotFound
     from scheduler.school_calendar import CalendarError
 
     cli = _cli()
     try:
-        with transaction(cli.engine()) as session:
+        with cli.transaction() as session:
             result = publish(session, community, term, version,
                              effective_from=effective.date() if effective else None)
     except PublishRefused as exc:
@@ -120,10 +119,9 @@ def feeds_list(
     from calendars.config import FeedConfig
     from calendars.models import KIND_NAMES
     from calendars.tokens import community_addresses
-    from scheduler.db import transaction
 
     cli = _cli()
-    with transaction(cli.engine()) as session:
+    with cli.transaction() as session:
         addresses = community_addresses(session, community, FeedConfig.from_env())
     if not addresses:
         raise cli.fail(f"教共体 {community} 还没有发布过日历，请先 tongpan publish")
@@ -154,7 +152,6 @@ def feeds_reissue(
     from calendars.config import FeedConfig
     from calendars.models import KIND_NAMES
     from calendars.tokens import reissue
-    from scheduler.db import transaction
 
     cli = _cli()
     chosen = [(kind, code) for kind, code in (("teacher", teacher), ("class", class_), ("campus", campus),
@@ -162,7 +159,7 @@ def feeds_reissue(
     if len(chosen) != 1:
         raise cli.fail("请指定且只指定一个：--teacher、--class、--campus 或 --community")
     kind, code = chosen[0]
-    with transaction(cli.engine()) as session:
+    with cli.transaction() as session:
         address = reissue(session, kind, code, FeedConfig.from_env())
     if address is None:
         raise cli.fail(f"{KIND_NAMES[kind]} {code} 还没有日历订阅（所在教共体尚未发布）")
@@ -180,10 +177,9 @@ def export_ics(
 ) -> None:
     """Write every feed of a community as published, one file per feed."""
     from calendars.export import export_feeds
-    from scheduler.db import transaction
 
     cli = _cli()
-    with transaction(cli.engine()) as session:
+    with cli.transaction() as session:
         written = export_feeds(session, community, out_dir)
     if not written:
         raise cli.fail(f"教共体 {community} 还没有发布过日历，请先 tongpan publish")

@@ -62,13 +62,12 @@ def export_fet_command(
 ) -> None:
     """Write a community's plan as a FET file with every lesson locked at its starting time."""
     from scheduler.dataset.store import load_dataset
-    from scheduler.db import snapshot
     from scheduler.fet.writer import FetExportError, inexact, plan_activities, write_fet
     from scheduler.plans import PlanNotFound, find_version, plan_document
 
     cli = _cli()
     try:
-        with snapshot(cli.engine()) as session:
+        with cli.snapshot() as session:
             dataset = load_dataset(session)
             if dataset is None:
                 raise cli.fail("数据库中还没有数据，请先 tongpan import")

@@ -248,7 +248,6 @@ def token_create(
     note: Annotated[str, typer.Option("--note", help="Who or what the token is for.")] = "",
 ) -> None:
     """Create an admin token and print it once; only its hash is stored."""
-    from scheduler.db import transaction
     from scheduler.models import Community
     from tasks.access import create_token
 
@@ -256,7 +255,7 @@ def token_create(
     if (community is None) == (not county):
         raise cli.fail("请指定 --county 或 --community CODE 其中之一")
 
-    with transaction(cli.engine()) as session:
+    with cli.transaction() as session:
         if community is not None and session.get(Community, community) is None:
             raise cli.fail(f"没有教共体 {community}")
         token = create_token(session, community, note)
@@ -268,14 +267,13 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List admin tokens by key id (never the secret)."""
-    from scheduler.db import transaction
     from tasks.access import list_tokens
 
     cli = _cli()
     table = Table(title="管理令牌")
     for column in ("编号", "范围", "备注", "创建", "撤销"):
         table.add_column(column)
-    with transaction(cli.engine()) as session:
+    with cli.transaction() as session:
         for t in list_tokens(session):
             table.add_row(t.key_id, t.community_code or "全县", t.note, _local(t.created_at), _local(t.revoked_at))
     cli.out.print(table)
@@ -284,11 +282,10 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by `tongpan admin token list`.")]) -> None:
     """Revoke an admin token; requests with it get 401 from then on."""
-    from scheduler.db import transaction
     from tasks.access import revoke_token
 
     cli = _cli()
-    with transaction(cli.engine()) as session:
+    with cli.transaction() as session:
         if not revoke_token(session, key_id):
             raise cli.fail(f"没有有效的令牌 {key_id}")
     cli.out.print(f"令牌 {key_id} 已撤销", highlight=False)

@@ -117,12 +117,11 @@ def solve_command(
 
 
 def _stored_document(community: str, term: str, version: int | None) -> PlanDocument:
-    from scheduler.db import snapshot
     from scheduler.plans import PlanNotFound, find_version, stored_document
 
     cli = _cli()
     try:
-        with snapshot(cli.engine()) as session:
+        with cli.snapshot() as session:
             return stored_document(find_version(session, community, term, version))
     except PlanNotFound as exc:
         raise cli.fail(str(exc)) from None
@@ -138,7 +137,6 @@ def check_command(
 ) -> None:
     """Re-verify every hard rule of a stored plan against the current dataset; print each violation."""
     from scheduler.dataset.store import StoredDatasetInvalid, load_stored
-    from scheduler.db import snapshot
     from scheduler.plans import PlanNotFound, find_version
     from scheduler.recheck import against, check_against
 
@@ -147,7 +145,7 @@ def check_command(
         _check_date(community, term, on.date())
         return
     try:
-        with snapshot(cli.engine()) as session:
+        with cli.snapshot() as session:
             plan = find_version(session, community, term, version)
             stored = load_stored(session)
             if stored is None:
@@ -167,10 +165,9 @@ def _check_date(community: str, term: str, day: date) -> None:
     """The independent checker on one date: the plan that applies then, with its dated overrides."""
     from scheduler.covers.days import check_date
     from scheduler.dataset.store import load_dataset
-    from scheduler.db import snapshot
 
     cli = _cli()
-    with snapshot(cli.engine()) as session:
+    with cli.snapshot() as session:
         dataset = load_dataset(session)
         if dataset is None:
             raise cli.fail("数据库中还没有数据，请先 tongpan import")
@@ -210,12 +207,11 @@ def plans_command(
     """The plan-version history: every version, its status, and from when each publication applied."""
     from sqlalchemy import select
 
-    from scheduler.db import snapshot
     from scheduler.models import PLAN_STATUS_NAMES, County, PlanVersion
     from scheduler.plans import aware, publications
 
     cli = _cli()
-    with snapshot(cli.engine()) as session:
+    with cli.snapshot() as session:
         versions = list(session.scalars(select(PlanVersion).where(
             PlanVersion.community_code == community, PlanVersion.term_code == term).order_by(PlanVersion.version)))
         zone = ZoneInfo(session.scalar(select(County.timezone)) or "Asia/Shanghai")

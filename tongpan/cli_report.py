@@ -29,14 +29,13 @@ def report_command(
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the printable PDF here.")] = None,
 ) -> None:
     """The policy report: community targets, 走教, coverage and rotation, missed targets first."""
-    from scheduler.db import snapshot
     from scheduler.report import ReportError, build_report, report_input
     from scheduler.report.layout import target_text
     from scheduler.school_calendar import CalendarError
 
     cli = _cli()
     try:
-        with snapshot(cli.engine()) as session:
+        with cli.snapshot() as session:
             report = build_report(report_input(session, term=term, year=year))
     except (ReportError, CalendarError, LookupError) as exc:
         raise cli.fail(str(exc)) from None

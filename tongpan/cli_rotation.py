@@ -34,13 +34,12 @@ def propose_command(
 ) -> None:
     """Propose which eligible teachers rotate to which member school for the school year."""
     from scheduler.dataset.store import load_dataset
-    from scheduler.db import snapshot
     from scheduler.rotation.propose import propose
     from scheduler.rotation.publicity import publicity_workbook
     from scheduler.rotation.shortage import county_shortage
 
     cli = _cli()
-    with snapshot(cli.engine()) as session:
+    with cli.snapshot() as session:
         ds = load_dataset(session)
         if ds is None:
             raise cli.fail("数据库中还没有数据，请先 tongpan import")
@@ -78,7 +77,6 @@ def apply_command(
     """Write the moves into a new dataset for the next school year (import it, then solve as usual)."""
     from scheduler.dataset.issues import DatasetInvalid
     from scheduler.dataset.store import export_document
-    from scheduler.db import snapshot
     from scheduler.rotation.apply import ApplyError, apply_moves
     from scheduler.rotation.publicity import PublicityError, read_moves
 
@@ -90,7 +88,7 @@ def apply_command(
     year = year or found_year
     if year is None:
         raise cli.fail("请用 --year 指明交流开始的学年")
-    with snapshot(cli.engine()) as session:
+    with cli.snapshot() as session:
         document = export_document(session)
     if document is None:
         raise cli.fail("数据库中还没有数据，请先 tongpan import")

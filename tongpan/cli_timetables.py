@@ -25,12 +25,11 @@ def _cli():  # type: ignore[no-untyped-def]
 
 
 def _printable(community: str, term: str, version: int | None) -> Printable:
-    from scheduler.db import transaction
     from tongpan.timetable_files import load_printable
 
     cli = _cli()
     try:
-        with transaction(cli.engine()) as session:
+        with cli.transaction() as session:
             return load_printable(session, community, term, version, Settings.from_env().public_url)
     except LookupError as exc:
         raise cli.fail(str(exc)) from None
