@@ -9,6 +9,10 @@ the worker's prefetch buffer. The time-limit chain is in tasks.config.
 The app is built by `create_app` from explicit settings (the `tongpan worker`
 and `tongpan beat` commands pass them), so this layer reads no database or
 broker address from the environment itself.
+
+The job layer (SQLAlchemy, the dataset and plan models) is imported by the
+tasks when they run, not with this module: `tongpan workers --local`, the
+containers' healthcheck, builds this app only to ping.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task, shared_task
 from celery.exceptions import TimeLimitExceeded
@@ -24,13 +28,14 @@ from celery.schedules import crontab
 from celery.signals import worker_ready
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
-from sqlalchemy import Engine
 
-from scheduler.db import make_engine, transaction
 from tasks.config import SOFT_SHUTDOWN_SECONDS, Limits
-from tasks.dispatch import DispatchFailed, StepName, dispatch, sweep
-from tasks.jobs import fail, trigger_county
-from tasks.regenerate import DatabaseUnavailable, Work, default_work, publish_job, retry_delay, solve_job
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from tasks.dispatch import StepName
+    from tasks.regenerate import Work
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +59,16 @@ class Runtime:
         # Engines must not cross a fork: prefork children each open their own.
         pid = os.getpid()
         if pid not in self._engines:
+            from scheduler.db import make_engine
+
             self._engines[pid] = make_engine(self.database_url)
         return self._engines[pid]
 
     @property
     def work(self) -> Work:
         if self._work is None:
+            from tasks.regenerate import default_work
+
             self._work = default_work()
         return self._work
 
@@ -77,6 +86,8 @@ class CeleryDispatcher:
         self.app = app
 
     def send(self, job_id: int, step: StepName) -> None:
+        from tasks.dispatch import DispatchFailed
+
         # A connection of its own that does not retry: a dead broker costs milliseconds, not seconds.
         options = {**self.app.conf.broker_transport_options, "max_retries": 0}
         try:
@@ -129,6 +140,8 @@ class JobTask(Task):  # type: ignore[misc]
 
     def on_failure(self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                    einfo: Any) -> None:
+        from tasks.jobs import fail
+
         rt = runtime(self.app)
         if isinstance(exc, TimeLimitExceeded):
             message = f"超过硬时限 {float(exc.args[0]):g} 秒，任务被终止"
@@ -143,6 +156,9 @@ class JobTask(Task):  # type: ignore[misc]
 @shared_task(bind=True, base=JobTask, name="tongpan.regenerate", max_retries=None)
 def regenerate(self: Task, job_id: int) -> None:
     """Solve, check and store one community's plan, then hand it to the publish queue."""
+    from tasks.dispatch import dispatch
+    from tasks.regenerate import solve_job
+
     rt = runtime(self.app)
     step = solve_job(rt.engine, job_id, self.request.hostname or "celery", rt.limits, rt.work)
     if step.action == "publish":
@@ -158,6 +174,8 @@ def publish(self: Task, job_id: int) -> None:
     When the database is unreachable the publish is retried with backoff (5 s
     doubling up to a minute) until it is back; the job stays `running`.
     """
+    from tasks.regenerate import DatabaseUnavailable, publish_job, retry_delay
+
     rt = runtime(self.app)
     try:
         publish_job(rt.engine, job_id, rt.work)
@@ -169,6 +187,9 @@ def publish(self: Task, job_id: int) -> None:
 @shared_task(bind=True, name="tongpan.regenerate_county")
 def regenerate_county(self: Task, term: str, triggered_by: str = "celery") -> list[int]:
     """One regenerate job per community of the county, each dispatched to the solve queue."""
+    from tasks.dispatch import dispatch
+    from tasks.jobs import trigger_county
+
     rt = runtime(self.app)
     dispatcher = CeleryDispatcher(self.app)
     jobs = trigger_county(rt.engine, term, triggered_by)
@@ -181,6 +202,8 @@ def regenerate_county(self: Task, term: str, triggered_by: str = "celery") -> li
 @shared_task(bind=True, name="tongpan.dispatch_pending")
 def dispatch_pending(self: Task) -> int:
     """Beat's sweep: send jobs that were queued while the broker was down, and orphaned ones."""
+    from tasks.dispatch import sweep
+
     rt = runtime(self.app)
     return sweep(rt.engine, CeleryDispatcher(self.app), stale_after=rt.limits.stale_after,
                  silent_after=rt.limits.lease)
@@ -190,6 +213,7 @@ def dispatch_pending(self: Task) -> int:
 def refresh_feeds(self: Task) -> int:
     """Nightly: move every feed's window (weekly) and drop cancelled events whose date has passed."""
     from calendars.publish import refresh_feeds as refresh
+    from scheduler.db import transaction
 
     with transaction(runtime(self.app).engine) as session:
         count = refresh(session)
@@ -200,6 +224,8 @@ def refresh_feeds(self: Task) -> int:
 @worker_ready.connect
 def _sweep_on_start(sender: Any, **_: Any) -> None:
     """A worker coming up sends what was queued while no broker or worker was there."""
+    from tasks.dispatch import sweep
+
     app = sender.app
     if hasattr(app, "tongpan_runtime"):
         rt = runtime(app)
