@@ -27,6 +27,7 @@ test: $(BIN)/.installed tests/js/node_modules/.installed
 # Each writes bench/results/*.json. solve.py takes about 8 minutes, county.py about
 # 25 (PostgreSQL and redis-server); feeds.py needs nginx and wrk (apt-get install -y nginx wrk).
 bench: $(BIN)/.installed
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/hardening.py
 	$(BIN)/python bench/solve.py

@@ -36,7 +36,8 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _python(code: str) -> list[str]:
     """Run `code` in a fresh interpreter; it prints a JSON list."""
-    run = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, "-c", code], env=_env(), cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)  # type: ignore[no-any-return]
 
