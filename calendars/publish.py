@@ -106,7 +106,7 @@ def _store(feed: Feed, state: FeedState | DatedState, tzid: str, now: datetime, 
     The window is stored whether or not the bytes changed, so the nightly
     refresh knows which feeds a new week moves.
     """
-    rendered = state.render(tzid, today, config.max_bytes, (feed.window_start, feed.window_end))
+    rendered = state.render(tzid, today, config.max_bytes)
     feed.window_start, feed.window_end = rendered.start, rendered.end
     etag = hashlib.sha256(rendered.body).hexdigest()[:32]
     if etag == feed.etag:
@@ -395,7 +395,7 @@ def _write_feeds(session: Session, directory: Directory, term: str, occurrences:
             session.add(feed)
             state = FeedState()
         elif dates is not None and only is not None:
-            state = DatedState(feed.state, feed.body)
+            state = DatedState(feed.state, feed.body, (feed.window_start, feed.window_end))
         else:
             state = FeedState.loads(feed.state)
         current_token(secret, feed)

@@ -93,9 +93,21 @@ def _compress(head: str, templates: Iterable[str], lines: Mapping[str, str]) -> 
     return zlib.compress(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), 1)
 
 
+def _open(blob: bytes) -> tuple[str, list[str], dict[str, str]]:
+    """A stored state as written by `_compress`: its head, its templates, and per term its event lines."""
+    document = json.loads(zlib.decompress(blob))
+    return document["head"], document["templates"], document["terms"]
+
+
 def _event(line: str, templates: list[str]) -> RenderedEvent:
     uid, start, end, t, seq, changed, cancelled = line.split("\t")
     return RenderedEvent(uid, start, end, templates[int(t)], int(seq), int(changed), cancelled == "1")
+
+
+def _uid_start(line: str) -> tuple[str, str]:
+    """A stored line's uid and start, without decoding the rest of it."""
+    uid, start, _ = line.split("\t", 2)
+    return uid, start
 
 
 def _parse(templates: list[str], terms: Mapping[str, str]) -> dict[str, Events]:
@@ -149,8 +161,8 @@ class FeedState:
             dropped = dropped or bool(passed)
         return dropped
 
-    def render(self, tzid: str, today: date, limit: int, stored: tuple[date | None, date | None]) -> Rendered:
-        """The feed's bytes in its window (`stored`, the window of its stored bytes, is for `DatedState`)."""
+    def render(self, tzid: str, today: date, limit: int) -> Rendered:
+        """The feed's bytes in its window."""
         return render_window(self.head, tzid, self.events(), today, limit)
 
     def dumps(self) -> bytes:
@@ -161,8 +173,8 @@ class FeedState:
 
     @classmethod
     def loads(cls, blob: bytes) -> FeedState:
-        document = json.loads(zlib.decompress(blob))
-        return cls(document["head"], _parse(document["templates"], document["terms"]))
+        head, templates, terms = _open(blob)
+        return cls(head, _parse(templates, terms))
 
 
 Span = tuple[int, int]  # a line of a term's stored text: [start, end) offsets, without its newline
@@ -179,7 +191,7 @@ def _lines_on(text: str, ymd: str) -> list[Span]:
     i = text.find(f"\t{ymd}T")
     while i >= 0:
         a, b = _line_at(text, i)
-        if text[a:b].split("\t", 2)[1].startswith(ymd):
+        if _uid_start(text[a:b])[1].startswith(ymd):
             found.append((a, b))
         i = text.find(f"\t{ymd}T", b)
     return found
@@ -218,13 +230,12 @@ class DatedState:
     in the stored list until the state is next written whole.
     """
 
-    def __init__(self, blob: bytes, body: bytes) -> None:
-        document = json.loads(zlib.decompress(blob))
-        self.head: str = document["head"]
-        self._templates: list[str] = document["templates"]
+    def __init__(self, blob: bytes, body: bytes, window: tuple[date | None, date | None]) -> None:
+        """`blob` is the stored state, `body` the stored bytes and `window` the (start, end) they cover."""
+        self.head, self._templates, self._terms = _open(blob)
         self._index: dict[str, int] | None = None
-        self._terms: dict[str, str] = document["terms"]
         self._body = body
+        self._window = window
         self._removed: list[tuple[str, str]] = []  # (start, uid) of the events whose bytes go
         self._added: list[RenderedEvent] = []
 
@@ -242,8 +253,8 @@ class DatedState:
         for code, lines in {**self._terms, term: text}.items():
             opened_here = set(opened_spans) if code == term else set()
             passed = [(a, b) for a, b in _cancelled_lines(lines) if (a, b) not in opened_here
-                      and lines[a:b].split("\t", 2)[1][:8] < today]
-            self._removed += [(fields[1], fields[0]) for fields in (lines[a:b].split("\t", 2) for a, b in passed)]
+                      and _uid_start(lines[a:b])[1][:8] < today]
+            self._removed += [(start, uid) for uid, start in (_uid_start(lines[a:b]) for a, b in passed)]
             dropped = dropped or bool(passed)
             kept = _without(lines, [*passed, *opened_here])
             if code == term:
@@ -265,10 +276,10 @@ class DatedState:
         for events in _parse(self._templates, self._terms).values():
             yield from events.values()
 
-    def render(self, tzid: str, today: date, limit: int, stored: tuple[date | None, date | None]) -> Rendered:
+    def render(self, tzid: str, today: date, limit: int) -> Rendered:
         """The stored bytes with the recomputed dates replaced, when they show the same whole window
-        (`stored`: the window they cover) and still fit; else rendered from the whole state."""
-        if stored == (window_start(today), None):
+        and still fit; else rendered from the whole state."""
+        if self._window == (window_start(today), None):
             spliced = splice_window(self._body, self.head, tzid, self._removed, self._added, today, limit)
             if spliced is not None:
                 return spliced

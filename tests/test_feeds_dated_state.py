@@ -77,16 +77,15 @@ def test_a_dated_update_gives_what_the_whole_state_gives(seed: int, monkeypatch:
     args = (1_800_000_000, _ymd(TODAY), _ymd(TODAY), labels, dates)
 
     whole = FeedState.loads(blob)
-    dated = DatedState(blob, body)
+    dated = DatedState(blob, body, (settled.start, settled.end))
     assert dated.update(term, occurrences, *args) == whole.update(term, occurrences, *args)
     assert FeedState.loads(dated.dumps()) == whole
-    stored = (settled.start, settled.end)
-    expected = whole.render(TZ, TODAY, limit, stored)
+    expected = whole.render(TZ, TODAY, limit)
     if settled.end is None and expected.end is None:
         def whole_render(*_: object) -> None:
             raise AssertionError("the stored bytes show the whole window: they are spliced, not rendered")
         monkeypatch.setattr(state_module, "render_window", whole_render)
-    assert dated.render(TZ, TODAY, limit, stored) == expected
+    assert dated.render(TZ, TODAY, limit) == expected
 
 
 def test_splicing_refuses_bytes_that_are_not_the_states() -> None:
