@@ -2,10 +2,10 @@
 
 A plan is a weekly pattern; reports and daily work need dates. `dated_activities`
 expands a pattern over a term's school days (nothing on a day off, a make-up
-day carries the weekday it follows) and then lets each registered source of
-dated changes (covers, cancellations: the daily-changes work) rewrite the
-result. Everything that counts what *happened* or *will happen* reads these
-occurrences, never the weekly pattern, so a cancelled lesson stops counting
+day carries the weekday it follows) and then lets each source of dated
+changes (confirmed covers, and any other the daily-changes work registers)
+rewrite the result. Everything that counts what *happened* or *will happen*
+reads these occurrences, never the weekly pattern, so a cancelled lesson stops counting
 the moment the change is recorded, in every report at once.
 
 This module knows nothing of feeds: calendars/ renders the same school days
@@ -15,6 +15,7 @@ its own way, per feed and per owner's clock.
 from __future__ import annotations
 
 import gc
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -22,6 +23,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
+from scheduler.covers.overrides import apply_changes, confirmed_changes
 from scheduler.dataset.store import stored_term
 from scheduler.dataset.terms import term_calendar
 from scheduler.models import PlanVersion
@@ -59,11 +61,36 @@ class DatedActivity(NamedTuple):
     plan: int | None = None  # the plan version (id) the occurrence comes from
 
 
+def confirmed_covers(session: Session, community: str, term: str,
+                     occurrences: list[DatedActivity]) -> list[DatedActivity]:
+    """A change source: dated occurrences with the community's confirmed covers applied.
+
+    The overrides are the ones feeds apply (`scheduler.covers.overrides`), so a
+    cover shows in teachers' calendars and counts in reports alike.
+    """
+    dates = {o.date for o in occurrences}
+    changes = confirmed_changes(session, community, term, dates) if dates else []
+    if not changes:
+        return occurrences
+    touched = {date.fromisoformat(c["date"]) for c in changes}
+    by_day: dict[date, list[DatedActivity]] = defaultdict(list)
+    out: list[DatedActivity] = []
+    for o in occurrences:
+        (by_day[o.date] if o.date in touched else out).append(o)
+    for day, found in by_day.items():
+        follows, plan = found[0].follows, found[0].plan
+        entries = apply_changes([o.activity for o in found], changes, day, follows, plan)
+        out.extend(DatedActivity(day, follows, e, plan) for e in entries)
+    out.sort(key=lambda o: o.date)
+    return out
+
+
 # A source of dated changes for one community and term: given the session and
 # the occurrences the weekly plan yields, it returns them as they now stand
-# (some dropped, some with another teacher). Sources run in registration order.
+# (some dropped, some with another teacher). Sources run in registration order;
+# confirmed covers are the first.
 ChangeSource = Callable[[Session, str, str, list[DatedActivity]], list[DatedActivity]]
-_CHANGE_SOURCES: list[ChangeSource] = []
+_CHANGE_SOURCES: list[ChangeSource] = [confirmed_covers]
 
 
 def register_change_source(source: ChangeSource) -> None:
@@ -111,7 +138,3 @@ def published_occurrences(session: Session, community: str, term: str, *,
     for source in _CHANGE_SOURCES:
         occurrences = source(session, community, term, occurrences)
     return occurrences
-
-
-# Confirmed covers are a source of dated changes; imported last, since it registers itself here.
-from scheduler.covers import overrides as _covers  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Confirmed covers as dated overrides: removals and additions on single dates of one plan version.
 
 Feeds (calendars/publish.py) and every reader of dated occurrences
-(scheduler/dated.py, through its change-source seam) apply the same overrides
+(scheduler/dated.py, whose change sources include confirmed covers) apply the same overrides
 with `apply_changes`, so a cover shows in teachers' calendars and counts in
 reports alike.
 """
@@ -9,7 +9,6 @@ reports alike.
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.covers.models import Cover
-from scheduler.dated import DatedActivity, register_change_source
 
 Entry = dict[str, Any]
 
@@ -73,26 +71,3 @@ def confirmed_changes(session: Session, community: str, term: str, days: Iterabl
         if cover.id not in skip:
             changes.extend(c for c in cover.changes if wanted is None or c["date"] in wanted)
     return changes
-
-
-def apply_confirmed(session: Session, community: str, term: str,
-                    occurrences: list[DatedActivity]) -> list[DatedActivity]:
-    """The change source: dated occurrences with the community's confirmed covers applied."""
-    dates = {o.date for o in occurrences}
-    changes = confirmed_changes(session, community, term, dates) if dates else []
-    if not changes:
-        return occurrences
-    touched = {date.fromisoformat(c["date"]) for c in changes}
-    by_day: dict[date, list[DatedActivity]] = defaultdict(list)
-    out: list[DatedActivity] = []
-    for o in occurrences:
-        (by_day[o.date] if o.date in touched else out).append(o)
-    for day, found in by_day.items():
-        follows, plan = found[0].follows, found[0].plan
-        entries = apply_changes([o.activity for o in found], changes, day, follows, plan)
-        out.extend(DatedActivity(day, follows, e, plan) for e in entries)
-    out.sort(key=lambda o: o.date)
-    return out
-
-
-register_change_source(apply_confirmed)
