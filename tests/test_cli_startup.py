@@ -48,10 +48,11 @@ def loaded_by(*modules: str) -> list[str]:
     return _python(f"{imports}; import sys, json; print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
 
 
-def tongpan(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run the installed `tongpan` script under `-X importtime`: the process and every top-level
-    package it imported."""
-    run = subprocess.run([sys.executable, "-X", "importtime", TONGPAN, *args], env=env or _env(),
+def tongpan(*args: str, env: dict[str, str] | None = None,
+            program: tuple[str, ...] = (TONGPAN,)) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the installed `tongpan` script (or `program`, e.g. `-m tongpan`) under `-X importtime`: the
+    process and every top-level package it imported."""
+    run = subprocess.run([sys.executable, "-X", "importtime", *program, *args], env=env or _env(),
                          capture_output=True, text=True, timeout=300)
     packages = {line.split("|")[2].strip().split(".")[0] for line in run.stderr.splitlines()
                 if line.startswith("import time:") and line.count("|") == 2}
@@ -70,6 +71,15 @@ def test_help_lists_every_command_and_loads_no_heavy_library() -> None:
     run, packages = tongpan("--help")
     assert run.returncode == 0, run.stderr
     assert "typer" in packages  # the import log was read
+    listed = set(re.findall(r"^│ (\S+) ", run.stdout, re.MULTILINE))
+    assert set(COMMANDS) <= listed, run.stdout
+    assert among(packages, HEAVY) == []
+
+
+def test_python_m_tongpan_is_the_tongpan_command() -> None:
+    run, packages = tongpan("--help", program=("-m", "tongpan"))
+    assert run.returncode == 0, run.stderr
+    assert "Usage: python -m tongpan [OPTIONS] COMMAND" in run.stdout
     listed = set(re.findall(r"^│ (\S+) ", run.stdout, re.MULTILINE))
     assert set(COMMANDS) <= listed, run.stdout
     assert among(packages, HEAVY) == []
