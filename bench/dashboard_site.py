@@ -9,12 +9,7 @@ beside each published one, so the versions and diff pages have work to do.
 from __future__ import annotations
 
 import copy
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from calendars.publish import publish  # noqa: E402
 from feed_plans import construct_plan  # noqa: E402
@@ -32,11 +28,10 @@ from scheduler.dataset.schema import Dataset  # noqa: E402
 from scheduler.dataset.store import apply  # noqa: E402
 from scheduler.db import make_engine, transaction, upgrade  # noqa: E402
 from scheduler.plans import find_version, store_plan  # noqa: E402
+from serve_support import CHROMIUM, CHROMIUM_ARGS, sign_in, tongpan_serve  # noqa: E402,F401 (the site's browser)
 from tasks.access import create_token  # noqa: E402
 
 TERM = "2026-1"
-TONGPAN = str(Path(sys.executable).with_name("tongpan"))
-CHROMIUM = os.environ.get("TONGPAN_CHROMIUM") or "/usr/bin/chromium"
 
 
 @dataclass
@@ -78,34 +73,11 @@ def build(url: str, document: dict[str, Any]) -> tuple[Dataset, str]:
     return ds, token
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(url: str, workdir: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "TONGPAN_DATABASE_URL": url, "TONGPAN_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    env.pop("TONGPAN_BROKER_URL", None)
-    with (workdir / "serve.log").open("wb") as log:
-        process = subprocess.Popen([TONGPAN, "serve", "--port", str(port)], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                raise RuntimeError("tongpan serve did not start; see " + str(workdir / "serve.log"))
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    """`tongpan serve` over `url`, its log in `workdir`; yields its base address."""
+    with tongpan_serve(url, workdir / "serve.log", timeout=120) as served:
+        yield served.base
 
 
 def travelling_teacher(ds: Dataset, community: str, engine_url: str) -> str:

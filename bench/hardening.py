@@ -33,7 +33,7 @@ from scheduler.dataset.schema import dump  # noqa: E402
 from scheduler.dataset.store import export_document  # noqa: E402
 from scheduler.dataset.validate import parse  # noqa: E402
 from scheduler.dataset.xlsx import read_workbook, write_workbook  # noqa: E402
-from scheduler.db import make_engine, scratch_schema, snapshot, transaction, upgrade  # noqa: E402
+from scheduler.db import make_engine, scratch_schema, snapshot, upgrade  # noqa: E402
 from scheduler.generate import generate_county  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TONGPAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -89,47 +89,27 @@ def race(url: str, rounds: int, directory: Path) -> dict[str, int]:
 
 def memory_under_bodies(directory: Path) -> dict[str, Any]:
     """`tongpan serve` RSS idle and at its peak while four 200 MB bodies are pushed at once."""
-    from test_web_limits import free_port, push_body, rss_mib
-    from tasks.access import create_token
+    from serve_support import empty_county, tongpan_serve
+    from test_web_limits import push_body, rss_mib
 
-    url = f"sqlite:///{directory / 'serve.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with transaction(engine) as session:
-        token = create_token(session, None, "bench")
-    engine.dispose()
-    port = free_port()
-    env = {**os.environ, "TONGPAN_DATABASE_URL": url}
-    env.pop("TONGPAN_BROKER_URL", None)
-    process = subprocess.Popen([str(Path(sys.executable).with_name("tongpan")), "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                import socket
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.3)
+    url, token = empty_county(directory / "serve.db", "bench")
+    with tongpan_serve(url, directory / "serve.log") as served:
         time.sleep(1)
-        idle = rss_mib(process.pid)
+        idle = rss_mib(served.pid)
         runs = [({}, False), ({}, True), ({"Authorization": "Bearer tpa_x_y"}, True),
                 ({"Authorization": f"Bearer {token}"}, True)]
         peak = idle
         started = time.monotonic()
         with ThreadPoolExecutor(4) as pool:
-            futures = [pool.submit(push_body, port, "/api/communities/X/regenerate", 200 * MB, h, c)
+            futures = [pool.submit(push_body, served.port, "/api/communities/X/regenerate", 200 * MB, h, c)
                        for h, c in runs]
             while not all(f.done() for f in futures):
-                peak = max(peak, rss_mib(process.pid))
+                peak = max(peak, rss_mib(served.pid))
                 time.sleep(0.05)
             statuses = [f.result() for f in futures]
-        return {"idle_rss_mib": round(idle, 1), "peak_rss_mib": round(max(peak, rss_mib(process.pid)), 1),
+        return {"idle_rss_mib": round(idle, 1), "peak_rss_mib": round(max(peak, rss_mib(served.pid)), 1),
                 "statuses": statuses, "seconds": round(time.monotonic() - started, 2),
                 "target_growth_mib": 100}
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def hostile_files(directory: Path) -> dict[str, Any]:

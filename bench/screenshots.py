@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from dashboard_site import CHROMIUM, ROOT, TERM, build, serving, travelling_teacher
+from dashboard_site import CHROMIUM, CHROMIUM_ARGS, ROOT, TERM, build, serving, sign_in, travelling_teacher
 
 from scheduler.generate import generate_county  # noqa: E402
 
@@ -37,15 +37,12 @@ def main() -> None:
         t = f"/communities/{fusion.code}/terms/{TERM}"
         pages = {"overview": "/", "class-grid": f"{t}/classes/{cls.code}", "teacher-grid": f"{t}/teachers/{teacher}"}
         with serving(url, workdir) as base, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for label, (width, height) in WIDTHS.items():
                 context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
                                               locale="zh-CN")
                 page = context.new_page()
-                page.goto(base + "/login")
-                page.fill("input[name=token]", token)
-                page.click("button:has-text('登录')")
-                page.wait_for_url(base + "/")
+                sign_in(page, base, token)
                 for name, path in pages.items():
                     page.goto(base + path)
                     target = OUT / f"{name}-{label}.png"

@@ -11,12 +11,6 @@ from __future__ import annotations
 
 import copy
 import io
-import os
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +21,11 @@ from pypdf import PdfReader
 
 from conftest import missing_service
 from dashboard_support import MINE, OTHER, TERM, county, first_class, period, plan_of, store, teacher_for
-from jobs_support import free_port, import_document
+from jobs_support import import_document
 from scheduler.db import make_engine, transaction, upgrade
+from serve_support import CHROMIUM, CHROMIUM_ARGS, sign_in, tongpan_serve
 from tasks.access import create_token
 from test_dashboard_data import broken_workbook
-
-CHROMIUM = os.environ.get("TONGPAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-TONGPAN = str(Path(sys.executable).with_name("tongpan"))
 
 
 def _browser_or_skip() -> Any:
@@ -73,34 +65,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with transaction(eng) as session:
         token = create_token(session, None, "县教育局")
     eng.dispose()
-    port = free_port()
-    env = {**os.environ, "TONGPAN_DATABASE_URL": url, "TONGPAN_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "TONGPAN_SOLVER_TIME_LIMIT": "4", "TONGPAN_SOLVER_WORKERS": "1"}
-    env.pop("TONGPAN_BROKER_URL", None)
-    log = (tmp / "serve.log").open("wb")
-    process = subprocess.Popen([TONGPAN, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("tongpan serve did not start: " + (tmp / "serve.log").read_text(errors="replace"))
-        yield Server(base, token, tmp)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+    solver = {"TONGPAN_SOLVER_TIME_LIMIT": "4", "TONGPAN_SOLVER_WORKERS": "1"}
+    with tongpan_serve(url, tmp / "serve.log", solver) as served:
+        yield Server(served.base, token, tmp)
 
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Any]:
     sync_playwright = _browser_or_skip()
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -111,11 +85,7 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.on("dialog", lambda dialog: dialog.accept())  # the confirmation of 重新生成
-    page.goto(server.base + "/")
-    assert "/login" in page.url
-    page.fill("input[name=token]", server.token)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(server.base + "/")
+    sign_in(page, server.base, server.token)
     yield page
     context.close()
 

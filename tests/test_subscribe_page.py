@@ -17,7 +17,8 @@ from feeds_support import BEFORE_TERM, COMMUNITY, CONFIG, People, base_plan, eve
 from scheduler.db import transaction
 from tongpan.settings import Settings
 from tongpan.web.app import create_app
-from test_browser import CHROMIUM, _browser_or_skip
+from serve_support import CHROMIUM, CHROMIUM_ARGS
+from test_browser import _browser_or_skip
 from tongpan.web.feeds import in_app_browser
 
 PUBLIC = "https://rili.example.cn"
@@ -87,7 +88,7 @@ def test_phone_width_screenshot_shows_the_week(site: tuple[TestClient, str], tmp
     html = client.get(path, headers={"User-Agent": WECHAT}).text
     shot = tmp_path / "subscribe.png"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844}, user_agent=WECHAT)
             page.set_content(html)

@@ -3,11 +3,8 @@ and only the admin API's schema in public. The memory test runs `tongpan serve` 
 
 from __future__ import annotations
 
-import os
 import select
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from jobs_support import TERM, import_document, small_county
-from scheduler.db import make_engine, transaction, upgrade
+from scheduler.db import transaction
+from serve_support import empty_county, tongpan_serve
 from tasks.access import create_token
 from tongpan.settings import Settings
 from tongpan.web.app import create_app
@@ -143,12 +141,6 @@ def rss_mib(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def push_body(port: int, path: str, size: int, headers: dict[str, str], chunked: bool) -> int:
     """Send `size` bytes of body, stopping when the server answers; returns the status it answered."""
     sock = socket.create_connection(("127.0.0.1", port))
@@ -191,33 +183,9 @@ def push_body(port: int, path: str, size: int, headers: dict[str, str], chunked:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    url = f"sqlite:///{tmp_path / 'serve.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with transaction(engine) as session:
-        token = create_token(session, None, "县教育局")
-    engine.dispose()
-    port = free_port()
-    env = {**os.environ, "TONGPAN_DATABASE_URL": url}
-    env.pop("TONGPAN_BROKER_URL", None)
-    process = subprocess.Popen([str(Path(sys.executable).with_name("tongpan")), "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                    if s.recv(100).startswith(b"HTTP/1.1 200"):
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline and process.poll() is None, "tongpan serve did not start"
-            time.sleep(0.3)
-        yield {"port": port, "pid": process.pid, "token": token}
-    finally:
-        process.terminate()
-        process.wait(10)
+    url, token = empty_county(tmp_path / "serve.db", "县教育局")
+    with tongpan_serve(url, tmp_path / "serve.log") as served:
+        yield {"port": served.port, "pid": served.pid, "token": token}
 
 
 def test_four_200_mb_bodies_leave_the_server_memory_alone(server: dict[str, Any]) -> None:
