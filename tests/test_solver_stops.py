@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from solver_cases import TERM, case, clock_bell, klass, school, solved, teacher
@@ -10,7 +11,9 @@ from scheduler.check import check_plan
 from scheduler.dataset.validate import parse
 from scheduler.generate import generate_community_dataset
 from scheduler.generate_tight import tight_school_and_plan
+from scheduler.solver import run as run_module
 from scheduler.solver import solve
+from scheduler.solver.search import SearchResult
 
 TIGHT = "TS-C"
 
@@ -26,8 +29,9 @@ def tight(classes: int, seed: int, fill: int, time_limit: float, **rules: Any) -
 
 
 def test_not_found_in_time_is_never_called_impossible() -> None:
-    """A full bell of 35 classes: the construction leaves periods out and 0.01 s is too short for the rest."""
-    plan, _ = tight(35, 1, 5, time_limit=0.01)
+    """A full bell of 140 classes: the construction leaves periods out and 0.01 s is too short for the rest
+    (the lean search's 0.1 s finds 35 classes' cover)."""
+    plan, _ = tight(140, 1, 5, time_limit=0.01)
     assert plan["unmet"], "expected the tiny limit to leave something unmet"
     for entry in plan["unmet"]:
         assert entry["reason"].startswith("在 ") and "未找到可行安排" in entry["reason"]
@@ -87,3 +91,26 @@ def test_a_wide_stop_gap_ends_the_search_at_once() -> None:
     plan = solve(ds, ds.communities[0].code, TERM, time_limit=60)
     assert plan["stats"]["phases"]["timetable"]["stop"] in ("gap", "optimal")
     assert plan["stats"]["solve_seconds"] < 60
+
+
+def test_the_lean_search_finds_a_tight_school_with_the_light_presolve() -> None:
+    plan, _ = tight(20, 0, 5, time_limit=30, stall_seconds=2)
+    lean = plan["stats"]["phases"]["lean"]
+    assert lean["status"] == "OPTIMAL" and lean["presolve"] == "light"
+
+
+def test_a_lean_model_the_light_presolve_misses_gets_the_full_presolve(monkeypatch: Any) -> None:
+    """The light try found nothing in its second (as on FET's Brazil-more-difficult): the full one runs."""
+    searched = run_module.run
+
+    def light_finds_nothing(model: Any, **kwargs: Any) -> SearchResult:
+        result = searched(model, **kwargs)
+        if kwargs.get("light_presolve"):
+            return replace(result, status="UNKNOWN", stop="time_limit", seconds=0.5)
+        return result
+
+    monkeypatch.setattr(run_module, "run", light_finds_nothing)
+    plan, _ = tight(20, 0, 5, time_limit=30, stall_seconds=2)
+    lean = plan["stats"]["phases"]["lean"]
+    assert lean["status"] == "OPTIMAL" and lean["presolve"] == "full" and lean["seconds"] >= 0.5
+    assert plan["unmet"] == []

@@ -54,6 +54,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from scheduler.dataset.schema import Dataset
@@ -78,6 +79,7 @@ TRAVELLERS_MAX = 5.0  # seconds; a part of 50-80 classes' travellers proves opti
 HINT_SHARE = 0.3  # of the time left, at most, for proving the constructed timetable and completing the hint
 LEAN_SHARE = 0.5  # of the time left, at most, for the lean model to find a complete timetable
 LEAN_HEAD_START = 1.0  # seconds the lean search runs alone before the construction starts beside it
+LEAN_LIGHT_SECONDS = 1.0  # for the lean search's light-presolve try, before the full presolve
 LEAN_MIN = 0.1  # seconds: the lean model's share is never less (a small limit still tries)
 STALL_SHARE = 0.1  # of the limit: the default stall window when the community sets none (at least 5 s)
 QUICK_SHARE = 0.1  # of the limit, at most, for time-tabling the greedy staffing: the first complete plan, early
@@ -282,7 +284,10 @@ class _Lean:
     It searches without LP relaxation (`linearization` 0): the model has no
     objective for an LP to bound, and on one worker the LP's cost per node
     made schools' first timetables 5-25 times slower (bench/solve.py's tight
-    schools, FET's examples). It runs alone for `LEAN_HEAD_START` (a
+    schools, FET's examples). It tries a light presolve first (`search.run`'s
+    `light_presolve`) for `LEAN_LIGHT_SECONDS`, which finds most schools'
+    first timetable several times sooner, then the full presolve with the
+    time left, which a few hard models need. It runs alone for `LEAN_HEAD_START` (a
     school's lean model is solved by then, and no construction is needed); then, CP-SAT releasing the GIL, the
     constructive timetable is built in Python beside it. When the
     construction turns out complete the search is cancelled, otherwise its
@@ -299,8 +304,15 @@ class _Lean:
         self.found_at = 0.0
 
         def work() -> None:
-            self._result = run(self.model.model, phase="lean", workers=workers, progress=report,
-                               time_limit=time_limit, linearization=0, cancel=self._cancel)
+            search = partial(run, self.model.model, phase="lean", workers=workers, progress=report,
+                             linearization=0, cancel=self._cancel)
+            light = search(time_limit=min(LEAN_LIGHT_SECONDS, time_limit), light_presolve=True)
+            left = time_limit - light.seconds
+            if light.found or light.stop in ("infeasible", "cancelled") or left < LEAN_MIN:
+                self._result = light
+            else:  # one of the few models that need the full presolve: it gets the time left
+                full = search(time_limit=left)
+                self._result = replace(full, seconds=light.seconds + full.seconds)
             self.found_at = report.elapsed()
 
         self._thread = threading.Thread(target=work, name="lean-timetable", daemon=True)
@@ -376,7 +388,7 @@ def _stats(attempt: _Attempt, plans: list[tuple[float, float, int]], elapsed: fl
     phases = {"staffing": _phase(staffing.result), "timetable": _phase(result)}
     if attempt.lean is not None:
         phases["lean"] = {"status": attempt.lean.status, "stop": attempt.lean.stop,
-                          "seconds": round(attempt.lean.seconds, 3)}
+                          "seconds": round(attempt.lean.seconds, 3), "presolve": attempt.lean.presolve}
     return {
         "objective": result.objective,
         "bound": bound,

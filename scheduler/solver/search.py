@@ -93,6 +93,7 @@ class SearchResult:
     solutions: list[tuple[float, float, int]] = field(default_factory=list)
     gave_up: bool = False  # stopped at `give_up_after` because the best solution still left `watch` > 0
     stop: str = "time_limit"  # which rule ended the search (module docstring)
+    presolve: str = "full"  # or "light" (`run`'s `light_presolve`)
 
     @property
     def gap(self) -> float | None:
@@ -170,7 +171,7 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
 def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int, progress: Progress,
         watch: cp_model.LinearExprT = 0, offset: float = 0.0, linearization: int | None = None,
         lp_worker: bool = False, give_up_after: float | None = None, floor: float = 0.0,
-        stop: StopRules | None = None, fixed: bool = False,
+        stop: StopRules | None = None, fixed: bool = False, light_presolve: bool = False,
         cancel: threading.Event | None = None) -> SearchResult:
     """Solve `model` within `time_limit` seconds; `watch` is evaluated on every solution.
 
@@ -188,7 +189,12 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     slows CP-SAT's local search. `stop` gives the gap and stall rules
     (module docstring); a model without objective stops at its first solution.
     `fixed` takes the model's (complete) hint as the solution: the fallback
-    when a search found nothing better in time. Setting `cancel` (from
+    when a search found nothing better in time. `light_presolve` skips
+    presolve's probing and symmetry detection and repeats it once only: on
+    school timetables that presolve costs more than the search for a first
+    solution (5-10 times, FET's examples and bench/solve.py's tight schools),
+    though on a few hard models only the full presolve finds one in time.
+    Setting `cancel` (from
     another thread) ends the search (`stop` "cancelled"): the caller found
     what it needed elsewhere.
     """
@@ -201,6 +207,10 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
         solver.parameters.subsolvers.append("max_lp")
     if fixed:
         solver.parameters.fix_variables_to_their_hinted_value = True
+    if light_presolve:
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.symmetry_level = 0
+        solver.parameters.max_presolve_iterations = 1
     rules = stop or StopRules()
     recorder = _Recorder(progress, phase, watch, offset, floor, rules)
     solver.best_bound_callback = recorder.on_bound
@@ -243,7 +253,7 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     else:
         reason = recorder.stop or "time_limit"
     result = SearchResult(solver.status_name(status), objective, bound, seconds, solver, recorder.solutions,
-                          stopped.is_set(), reason)
+                          stopped.is_set(), reason, "light" if light_presolve else "full")
     progress.report(phase, result.objective, result.bound, force=not fixed)
     return result
 
