@@ -15,7 +15,7 @@ import pytest
 from ortools.sat.python import cp_model
 from solver_cases import case, clock_bell, dataset, klass, rules, school, teacher
 
-from scheduler.solver.instance import CoteachRequest, Instance
+from scheduler.solver.instance import CoteachRequest, Instance, TeacherView
 from scheduler.solver.problem import Problem
 from scheduler.solver.rules import cuts, goals
 from scheduler.solver.rules import staffing as staffing_rules
@@ -135,6 +135,14 @@ def test_teacher_days_within_limit() -> None:
     for lean in (False, True):  # the lean model's answer is the full model's start: it must hold there too
         assert not allows(p, rule, lambda v: [v.x[0][0] == 1, v.x[0][2] == 1], lean=lean)
         assert allows(p, rule, lambda v: [v.x[0][2] == 1, v.x[0][3] == 1], lean=lean)
+
+
+def test_a_teacher_is_free_outside_the_blocked_clock_times_of_that_day() -> None:
+    t = TeacherView("T1", "T1", "U", "U-A", 20, False, False, (("SX", frozenset({3})),),
+                    (("mon", 480, 520), ("mon", 600, 640), ("tue", 540, 580)))
+    assert not t.free("mon", 500, 540) and not t.free("mon", 620, 660) and not t.free("tue", 500, 560)
+    assert t.free("mon", 520, 560) and t.free("mon", 440, 480)  # touching a blocked span is free
+    assert t.free("tue", 480, 520) and t.free("wed", 480, 520)
 
 
 def test_class_unavailable_and_allowed_periods_are_the_lessons_domain() -> None:

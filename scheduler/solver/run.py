@@ -64,7 +64,7 @@ from scheduler.solver.instance import Instance
 from scheduler.solver.model import TimetableModel
 from scheduler.solver.problem import Assignment, Problem
 from scheduler.solver.published import changed, published_staffing, published_wish
-from scheduler.solver.search import NoSolution, Progress, ProgressFn, SearchResult, relative_gap, run
+from scheduler.solver.search import NoSolution, Progress, ProgressFn, SearchResult, relative_gap, run, set_hint
 from scheduler.solver.staffing import Caps, Staffing, staff
 from scheduler.solver.travellers import travellers_first
 from scheduler.solver.unmet import Reasons
@@ -297,8 +297,8 @@ class _Lean:
     def __init__(self, problem: Problem, report: Progress, workers: int, time_limit: float,
                  hint: Assignment | None = None):
         self.model = TimetableModel(problem, lean=True)
-        for var, value in self.model.decisions(hint) if hint is not None else ():
-            self.model.model.add_hint(var, value)
+        if hint is not None:
+            set_hint(self.model.model, self.model.decisions(hint))
         self._cancel = threading.Event()
         self._result: SearchResult | None = None
         self.found_at = 0.0

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -189,11 +189,13 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     slows CP-SAT's local search. `stop` gives the gap and stall rules
     (module docstring); a model without objective stops at its first solution.
     `fixed` takes the model's (complete) hint as the solution: the fallback
-    when a search found nothing better in time. `light_presolve` skips
-    presolve's probing and symmetry detection and repeats it once only: on
-    school timetables that presolve costs more than the search for a first
-    solution (5-10 times, FET's examples and bench/solve.py's tight schools),
-    though on a few hard models only the full presolve finds one in time.
+    when a search found nothing better in time. `light_presolve` presolves
+    once, without probing or symmetry detection, and searches without SAT
+    inprocessing: on school timetables these simplifications cost more than
+    the search for a first solution (3-5 times on FET's examples and
+    bench/solve.py's tight schools; presolve off altogether was slower on
+    nine in ten of FET's), though on a few hard models only the full
+    presolve finds one in time.
     Setting `cancel` (from
     another thread) ends the search (`stop` "cancelled"): the caller found
     what it needed elsewhere.
@@ -211,6 +213,7 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.symmetry_level = 0
         solver.parameters.max_presolve_iterations = 1
+        solver.parameters.use_sat_inprocessing = False
     rules = stop or StopRules()
     recorder = _Recorder(progress, phase, watch, offset, floor, rules)
     solver.best_bound_callback = recorder.on_bound
@@ -269,20 +272,27 @@ def complete_hint(model: cp_model.CpModel, decisions: list[tuple[cp_model.IntVar
     hinted, and CP-SAT may still repair them).
     """
     probe = model.clone()
-    probe.clear_hints()  # a hint given before
-    for var, value in decisions:
-        probe.add_hint(var, value)
+    set_hint(probe, decisions)  # replacing a hint given before
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     solver.parameters.num_workers = 1
     status = solver.solve(probe)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        model.clear_hints()
-        for var, value in decisions:
-            model.add_hint(var, value)
+        set_hint(model, decisions)
         return None
     model.clear_hints()
-    for i, value in enumerate(solver.response_proto.solution):
-        model.add_hint(model.get_int_var_from_proto_index(i), value)
+    solution = list(solver.response_proto.solution)  # a value for every variable, in index order
+    model.proto.solution_hint.vars.extend(range(len(solution)))
+    model.proto.solution_hint.values.extend(solution)
     return solver.objective_value
+
+
+def set_hint(model: cp_model.CpModel, decisions: Iterable[tuple[cp_model.IntVar, int]]) -> None:
+    """Replace the model's hint by `decisions` (variables or negated literals), written in bulk:
+    `add_hint` one variable at a time cost as much as a school's search for its first timetable."""
+    model.clear_hints()
+    pairs = [(var.index, int(value)) if var.index >= 0 else (-var.index - 1, int(not value))
+             for var, value in decisions]
+    model.proto.solution_hint.vars.extend(index for index, _ in pairs)
+    model.proto.solution_hint.values.extend(value for _, value in pairs)
