@@ -1,10 +1,13 @@
-"""Hints: written in bulk, completed on every variable, negated literals hinted as their variable."""
+"""Hints (written in bulk, completed on every variable, negated literals hinted as their variable) and presolve levels."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from ortools.sat.python import cp_model
 
-from scheduler.solver.search import complete_hint, set_hint
+from scheduler.solver.search import Progress, complete_hint, run, set_hint
 
 
 def _model() -> tuple[cp_model.CpModel, cp_model.IntVar, cp_model.IntVar, cp_model.IntVar]:
@@ -42,3 +45,18 @@ def test_an_invalid_decision_set_hints_only_the_decisions() -> None:
     model, x, y, both = _model()
     assert complete_hint(model, [(x, False), (y, False)], time_limit=5) is None  # breaks x + y >= 1
     assert _hinted(model) == {x.index: 0, y.index: 0}
+
+
+@pytest.mark.parametrize("presolve", ["none", "light", "full"])
+def test_each_presolve_level_solves_the_model_and_says_which_it_was(presolve: str) -> None:
+    model, x, y, _ = _model()
+    result = run(model, phase="lean", time_limit=5, workers=1, progress=Progress(None, time.monotonic()),
+                 presolve=presolve)
+    assert result.status == "OPTIMAL" and result.objective == 3 and result.presolve == presolve
+
+
+def test_an_unknown_presolve_level_is_refused() -> None:
+    model, *_ = _model()
+    with pytest.raises(ValueError, match="presolve"):
+        run(model, phase="lean", time_limit=5, workers=1, progress=Progress(None, time.monotonic()),
+            presolve="some")

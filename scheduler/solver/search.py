@@ -93,7 +93,7 @@ class SearchResult:
     solutions: list[tuple[float, float, int]] = field(default_factory=list)
     gave_up: bool = False  # stopped at `give_up_after` because the best solution still left `watch` > 0
     stop: str = "time_limit"  # which rule ended the search (module docstring)
-    presolve: str = "full"  # or "light" (`run`'s `light_presolve`)
+    presolve: str = "full"  # `run`'s `presolve`: "none", "light" or "full"
 
     @property
     def gap(self) -> float | None:
@@ -171,7 +171,7 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
 def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int, progress: Progress,
         watch: cp_model.LinearExprT = 0, offset: float = 0.0, linearization: int | None = None,
         lp_worker: bool = False, give_up_after: float | None = None, floor: float = 0.0,
-        stop: StopRules | None = None, fixed: bool = False, light_presolve: bool = False,
+        stop: StopRules | None = None, fixed: bool = False, presolve: str = "full",
         cancel: threading.Event | None = None) -> SearchResult:
     """Solve `model` within `time_limit` seconds; `watch` is evaluated on every solution.
 
@@ -189,14 +189,15 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     slows CP-SAT's local search. `stop` gives the gap and stall rules
     (module docstring); a model without objective stops at its first solution.
     `fixed` takes the model's (complete) hint as the solution: the fallback
-    when a search found nothing better in time. `light_presolve` presolves
+    when a search found nothing better in time. `presolve` "light" presolves
     once, without probing or symmetry detection, and searches without SAT
-    inprocessing: on school timetables these simplifications cost more than
-    the search for a first solution (3-5 times on FET's examples and
-    bench/solve.py's tight schools; presolve off altogether was slower on
-    nine in ten of FET's), though on a few hard models only the full
-    presolve finds one in time.
-    Setting `cancel` (from
+    inprocessing; "none" searches the model as built, also without probing,
+    symmetry detection or SAT inprocessing. On school timetables these
+    simplifications cost more than the search for a first solution: the
+    light presolve found FET's examples' and bench/solve.py's tight schools'
+    first solutions 3-5 times sooner than the full one, and none twice as
+    fast again at the median (FET's examples, CP-SAT 9.15), though on a few
+    hard models only a presolve finds one in time. Setting `cancel` (from
     another thread) ends the search (`stop` "cancelled"): the caller found
     what it needed elsewhere.
     """
@@ -209,11 +210,16 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
         solver.parameters.subsolvers.append("max_lp")
     if fixed:
         solver.parameters.fix_variables_to_their_hinted_value = True
-    if light_presolve:
+    if presolve not in ("none", "light", "full"):
+        raise ValueError(f"presolve: {presolve!r}")
+    if presolve != "full":  # probing also runs at the search's root: without presolve too, it cost 3-4x
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.symmetry_level = 0
-        solver.parameters.max_presolve_iterations = 1
         solver.parameters.use_sat_inprocessing = False
+    if presolve == "none":
+        solver.parameters.cp_model_presolve = False
+    elif presolve == "light":
+        solver.parameters.max_presolve_iterations = 1
     rules = stop or StopRules()
     recorder = _Recorder(progress, phase, watch, offset, floor, rules)
     solver.best_bound_callback = recorder.on_bound
@@ -256,7 +262,7 @@ def run(model: cp_model.CpModel, *, phase: str, time_limit: float, workers: int,
     else:
         reason = recorder.stop or "time_limit"
     result = SearchResult(solver.status_name(status), objective, bound, seconds, solver, recorder.solutions,
-                          stopped.is_set(), reason, "light" if light_presolve else "full")
+                          stopped.is_set(), reason, presolve)
     progress.report(phase, result.objective, result.bound, force=not fixed)
     return result
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from scheduler.solver.problem import Place, Problem
-from scheduler.solver.rules.base import Literal, checker_rule
+from scheduler.solver.rules.base import Literal, checker_rule, new_bool
 
 Busy = dict[tuple[str, int], Literal]  # (campus, period index) -> the teacher is busy there
 
@@ -50,6 +50,8 @@ class TimetableVars:
     short_x: list[cp_model.IntVar]
     short_y: list[cp_model.IntVar]
     missed: list[cp_model.IntVar]
+    # per teacher: (campus, period) -> the lesson and assisting literals there
+    activities: dict[str, dict[tuple[str, int], list[Literal]]] = field(default_factory=dict)
     # per teacher: (campus, period) -> busy (a lesson, or assisting a remote class)
     busy: dict[str, Busy] = field(default_factory=dict)
     # per teacher with activities beyond the own campus: (day, campus) -> at that campus that day
@@ -83,9 +85,9 @@ def timetable_variables(problem: Problem, model: cp_model.CpModel, lean: bool = 
     days-a-week limit: only the soft goals would read it.
     """
     p, inst = problem, problem.inst
-    x = [{si: model.new_bool_var(f"x[{ti},{si}]") for si in p.lesson_slots[ti]} for ti in range(len(p.teachings))]
-    y = [{ri: model.new_bool_var(f"y[{ji},{ri}]") for ri in p.join_options[ji]} for ji in range(len(p.joinings))]
-    m = [{wi: model.new_bool_var(f"m[{mi},{wi}]") for wi in range(len(mt.windows))}
+    x = [{si: new_bool(model, f"x[{ti},{si}]") for si in p.lesson_slots[ti]} for ti in range(len(p.teachings))]
+    y = [{ri: new_bool(model, f"y[{ji},{ri}]") for ri in p.join_options[ji]} for ji in range(len(p.joinings))]
+    m = [{wi: new_bool(model, f"m[{mi},{wi}]") for wi in range(len(mt.windows))}
          for mi, mt in enumerate(p.meetings)]
 
     def slack(name: str, wanted: list[int]) -> list[cp_model.IntVar]:
@@ -103,6 +105,7 @@ def timetable_variables(problem: Problem, model: cp_model.CpModel, lean: bool = 
         campus = inst.classes[j.class_].campus
         for ri, var in y[ji].items():
             literals[j.assistant][campus, ri].append(var)
+    v.activities = literals
     members = {m for meeting in p.meetings for m in meeting.group.members}
     for teacher, by_place in literals.items():
         if (lean and teacher not in members and inst.teachers[teacher].max_days is None
@@ -113,7 +116,7 @@ def timetable_variables(problem: Problem, model: cp_model.CpModel, lean: bool = 
             if len(vars_) == 1:
                 v.busy[teacher][key] = vars_[0]
                 continue
-            b = v.busy[teacher][key] = model.new_bool_var(f"busy[{teacher},{key}]")
+            b = v.busy[teacher][key] = new_bool(model, f"busy[{teacher},{key}]")
             for var in vars_:
                 model.add_implication(var, b)
             model.add_bool_or([*vars_, b.Not()])
@@ -136,7 +139,7 @@ def timetable_variables(problem: Problem, model: cp_model.CpModel, lean: bool = 
             continue  # never away: no campus-day indicators needed
         cw = v.cw[teacher] = {}
         for key, vars_ in places.items():
-            var = cw[key] = model.new_bool_var(f"cw[{teacher},{key}]")
+            var = cw[key] = new_bool(model, f"cw[{teacher},{key}]")
             for b in vars_:
                 model.add_implication(b, var)
     return v
@@ -162,7 +165,7 @@ def staffed_periods_placed(v: TimetableVars) -> None:
     for vars_, shorts, wanted in ((v.x, v.short_x, [t.periods for t in v.problem.teachings]),
                                   (v.y, v.short_y, [j.periods for j in v.problem.joinings])):
         for i, var_map in enumerate(vars_):
-            v.model.add(sum(var_map.values()) + shorts[i] == wanted[i])
+            v.model.add(cp_model.LinearExpr.sum([*var_map.values(), shorts[i]]) == wanted[i])
 
 
 # -- rule 9: doubles --------------------------------------------------------------
@@ -179,7 +182,7 @@ def doubles_back_to_back(v: TimetableVars) -> None:
     """
     p, model = v.problem, v.model
     for ti, k in p.doubles.items():
-        pairs = v.pairs[ti] = {pair: model.new_bool_var(f"pair[{ti},{pair[0]}]") for pair in p.pair_options[ti]}
+        pairs = v.pairs[ti] = {pair: new_bool(model, f"pair[{ti},{pair[0]}]") for pair in p.pair_options[ti]}
         per_slot: dict[int, list[Literal]] = defaultdict(list)
         for (a, b), var in pairs.items():
             model.add_implication(var, v.x[ti][a])
@@ -218,7 +221,7 @@ def lessons_days_apart(v: TimetableVars) -> None:
             pairs_on[campus.slots[a].day].append(var)
         used: dict[str, Literal] = {}
         for day, vars_ in on_day.items():
-            used[day] = model.new_bool_var(f"day[{ti},{day}]")
+            used[day] = new_bool(model, f"day[{ti},{day}]")
             model.add(sum(vars_) - sum(pairs_on[day]) <= used[day])
         order = {day: i for i, day in enumerate(campus.days)}
         days = sorted(used, key=order.__getitem__)
@@ -243,7 +246,7 @@ def teacher_days_within_limit(v: TimetableVars) -> None:
             continue
         days = []
         for day, vars_ in by_day.items():
-            d = model.new_bool_var(f"teaches[{teacher},{day}]")
+            d = new_bool(model, f"teaches[{teacher},{day}]")
             for b in vars_:
                 model.add_implication(b, d)
             days.append(d)
@@ -293,16 +296,7 @@ def coteach_at_one_clock_time(v: TimetableVars) -> None:
 @checker_rule(2)
 def teacher_never_in_two_places(v: TimetableVars) -> None:
     """A teacher has one activity per period, and none at two campuses whose clock times overlap."""
-    p = v.problem
-    per_place: dict[str, dict[tuple[str, int], list[Literal]]] = defaultdict(lambda: defaultdict(list))
-    for ti, t in enumerate(p.teachings):
-        for si, var in v.x[ti].items():
-            per_place[t.teacher][p.campus_of[ti], si].append(var)
-    for ji, j in enumerate(p.joinings):
-        campus = p.inst.classes[j.class_].campus
-        for ri, var in v.y[ji].items():
-            per_place[j.assistant][campus, ri].append(var)
-    for by_place in per_place.values():
+    for by_place in v.activities.values():
         for vars_ in by_place.values():
             if len(vars_) > 1:
                 v.model.add_at_most_one(vars_)
