@@ -14,7 +14,7 @@ from math import ceil
 
 from scheduler.solver.instance import NOON
 from scheduler.solver.problem import Assignment
-from scheduler.solver.rules.base import Literal, either
+from scheduler.solver.rules.base import Literal, either, new_bool
 from scheduler.solver.rules.objective import Objective
 from scheduler.solver.rules.timetable import TimetableVars
 
@@ -35,7 +35,7 @@ def campus_changes(v: TimetableVars, obj: Objective) -> None:
     for teacher, cw in v.cw.items():
         for day, here in _days(cw).items():
             if len(here) > 1:
-                change = v.change[teacher, day] = v.model.new_bool_var(f"change[{teacher},{day}]")
+                change = v.change[teacher, day] = new_bool(v.model, f"change[{teacher},{day}]")
                 v.model.add(sum(var for _, var in here) - 1 <= change)
                 obj.add("campus_change", change)
 
@@ -54,7 +54,7 @@ def travel_days(v: TimetableVars, obj: Objective) -> None:
             if len(away) == 1:
                 day_away = away[0]
             else:
-                day_away = model.new_bool_var(f"away[{teacher},{day}]")
+                day_away = new_bool(model, f"away[{teacher},{day}]")
                 for var in away:
                     model.add_implication(var, day_away)
             v.away[teacher, day] = day_away
@@ -152,7 +152,7 @@ def no_idle_gaps(v: TimetableVars, obj: Objective) -> None:
                     pre, post = before[i], after[i]
                     if pre is None or post is None:
                         continue
-                    gap = model.new_bool_var(f"gap[{teacher},{campus}]")
+                    gap = new_bool(model, f"gap[{teacher},{campus}]")
                     model.add(pre + post - (run[i] if run[i] is not None else 0) - 1 <= gap)
                     obj.add("idle_gap", gap)
 
@@ -165,7 +165,7 @@ def published_placements_kept(v: TimetableVars, obj: Objective, wish: Assignment
                 if s not in vars_[i]:
                     obj.add_fixed("moved")
                     continue
-                moved = v.model.new_bool_var(f"moved[{i},{s}]")
+                moved = new_bool(v.model, f"moved[{i},{s}]")
                 v.model.add_bool_or([vars_[i][s], moved])
                 obj.add("moved", moved)
 

@@ -29,7 +29,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.solver.instance import CoteachRequest, Instance
 from scheduler.solver.published import PublishedStaffing
-from scheduler.solver.rules.base import checker_rule
+from scheduler.solver.rules.base import checker_rule, new_bool
 from scheduler.solver.rules.objective import Objective
 
 Unit = tuple[str, str]  # (class, subject)
@@ -152,7 +152,7 @@ def teaching_at_the_own_campus(v: StaffingVars, obj: Objective) -> None:
         obj.add("away_period", periods)
     inst = v.inst
     for (t, campus), vars_ in v.where.items():
-        used = v.model.new_bool_var(f"away[{t},{campus}]")
+        used = new_bool(v.model, f"away[{t},{campus}]")
         for var in vars_:
             v.model.add_implication(var, used)
         travel = inst.travel(inst.teachers[t].campus, campus)
@@ -225,7 +225,7 @@ def community_coteach_targets(v: StaffingVars, obj: Objective) -> None:
         return
     on = []
     for subject in sorted(on_subject):
-        var = model.new_bool_var(f"subject_on[{subject}]")
+        var = new_bool(model, f"subject_on[{subject}]")
         model.add(sum(on_subject[subject]) >= var)
         on.append(var)
     wanted_subjects = min(inst.community.targets.coteach_subjects, len(on))
