@@ -145,6 +145,12 @@ def test_a_teacher_is_free_outside_the_blocked_clock_times_of_that_day() -> None
     assert t.free("tue", 480, 520) and t.free("wed", 480, 520)
 
 
+def test_a_teachers_free_slots_at_a_campus_are_the_periods_outside_the_unavailable_times() -> None:
+    p = week_problem(unavailable=[{"day": "tue", "periods": [2]}, {"day": "wed"}])
+    assert p.inst.free_slots("T1", "U-A") == {0, 1, 2}  # Tuesday's second period and all of Wednesday blocked
+    assert p.lesson_slots == [(0, 1, 2)]
+
+
 def test_class_unavailable_and_allowed_periods_are_the_lessons_domain() -> None:
     blocked = week_problem(klass_extra={"unavailable": [{"day": "mon"}, {"day": "wed", "periods": [2]}]})
     assert blocked.lesson_slots[0] == (2, 3, 4)

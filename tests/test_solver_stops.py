@@ -12,6 +12,7 @@ from scheduler.dataset.validate import parse
 from scheduler.generate import generate_community_dataset
 from scheduler.generate_tight import tight_school_and_plan
 from scheduler.solver import run as run_module
+from scheduler.solver import staffing as staffing_module
 from scheduler.solver import solve
 from scheduler.solver.search import SearchResult
 
@@ -54,6 +55,20 @@ def test_a_forced_staffing_gives_a_bound_of_the_whole_problem() -> None:
     assert stats["gap"] is not None and 0 <= stats["gap"] <= 1
 
 
+def test_a_forced_staffing_at_no_cost_is_taken_without_a_search(monkeypatch: Any) -> None:
+    """Every teacher locked, every unit staffed, nothing to pay: the greedy staffing is optimal as it is."""
+    searched, calls = staffing_module.run, []
+
+    def recorded(model: Any, **kwargs: Any) -> SearchResult:
+        calls.append(kwargs.get("fixed", False))
+        return searched(model, **kwargs)
+
+    monkeypatch.setattr(staffing_module, "run", recorded)
+    plan, _ = tight(10, 0, 0, time_limit=20, stall_seconds=2)
+    assert calls == [True]
+    assert plan["stats"]["phases"]["staffing"]["status"] == "OPTIMAL" and plan["unmet"] == []
+
+
 def test_a_staffing_with_choices_reports_bounds_per_phase_only() -> None:
     ds, _ = parse(generate_community_dataset("S", seed=3), "S")
     doc_rules = ds.communities[0].rules.model_extra or {}
@@ -93,24 +108,35 @@ def test_a_wide_stop_gap_ends_the_search_at_once() -> None:
     assert plan["stats"]["solve_seconds"] < 60
 
 
-def test_the_lean_search_finds_a_tight_school_with_the_light_presolve() -> None:
+def test_the_lean_search_finds_a_tight_school_without_presolve() -> None:
     plan, _ = tight(20, 0, 5, time_limit=30, stall_seconds=2)
     lean = plan["stats"]["phases"]["lean"]
-    assert lean["status"] == "OPTIMAL" and lean["presolve"] == "light"
+    assert lean["status"] == "OPTIMAL" and lean["presolve"] == "none"
 
 
-def test_a_lean_model_the_light_presolve_misses_gets_the_full_presolve(monkeypatch: Any) -> None:
-    """The light try found nothing in its second (as on FET's Brazil-more-difficult): the full one runs."""
+def _lean_misses(monkeypatch: Any, missed: set[str]) -> dict[str, Any]:
+    """The tight school's plan when the lean tries with a presolve in `missed` find nothing."""
     searched = run_module.run
 
-    def light_finds_nothing(model: Any, **kwargs: Any) -> SearchResult:
+    def finds_nothing(model: Any, **kwargs: Any) -> SearchResult:
         result = searched(model, **kwargs)
-        if kwargs.get("light_presolve"):
+        if kwargs.get("phase") == "lean" and kwargs.get("presolve", "full") in missed:
             return replace(result, status="UNKNOWN", stop="time_limit", seconds=0.5)
         return result
 
-    monkeypatch.setattr(run_module, "run", light_finds_nothing)
+    monkeypatch.setattr(run_module, "run", finds_nothing)
     plan, _ = tight(20, 0, 5, time_limit=30, stall_seconds=2)
+    return plan
+
+
+def test_a_lean_model_the_search_without_presolve_misses_gets_the_light_presolve(monkeypatch: Any) -> None:
+    lean = _lean_misses(monkeypatch, {"none"})["stats"]["phases"]["lean"]
+    assert lean["status"] == "OPTIMAL" and lean["presolve"] == "light" and lean["seconds"] >= 0.5
+
+
+def test_a_lean_model_the_light_presolve_misses_gets_the_full_presolve(monkeypatch: Any) -> None:
+    """The first two tries found nothing in their time (as on FET's Brazil-more-difficult): the full one runs."""
+    plan = _lean_misses(monkeypatch, {"none", "light"})
     lean = plan["stats"]["phases"]["lean"]
-    assert lean["status"] == "OPTIMAL" and lean["presolve"] == "full" and lean["seconds"] >= 0.5
+    assert lean["status"] == "OPTIMAL" and lean["presolve"] == "full" and lean["seconds"] >= 1.0
     assert plan["unmet"] == []

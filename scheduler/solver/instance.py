@@ -178,6 +178,7 @@ class Instance:
         self._travel = TravelTimes.of(ds)
         self._travel_memo: dict[tuple[str, str], int | None] = {}
         self._match_memo: dict[tuple[str, str], dict[int, int]] = {}
+        self._free_memo: dict[tuple[str, str], frozenset[int]] = {}
 
         bells = {b.code: b for b in ds.bell_schedules}
         self.campuses: dict[str, CampusView] = {}
@@ -265,6 +266,16 @@ class Instance:
         if (a, b) not in self._travel_memo:
             self._travel_memo[a, b] = self._travel.minutes(a, b)
         return self._travel_memo[a, b]
+
+    def free_slots(self, teacher: str, campus: str) -> frozenset[int]:
+        """Indices of `campus`'s periods at which `teacher` is free, memoised: the staffing and every
+        model built ask it for every teaching, and a teacher has many."""
+        key = (teacher, campus)
+        if key not in self._free_memo:
+            view = self.teachers[teacher]
+            self._free_memo[key] = frozenset(si for si, s in enumerate(self.campuses[campus].slots)
+                                             if view.free(s.day, s.start, s.end))
+        return self._free_memo[key]
 
     def may_teach_at(self, teacher: str, campus: str) -> bool:
         """Whether the community model lets the teacher teach (or assist) in person at the campus."""

@@ -76,11 +76,12 @@ class Problem:
         self.campus_of = [inst.classes[t.class_].campus for t in self.teachings]
         self.lesson_slots: list[tuple[int, ...]] = []
         for ti, t in enumerate(self.teachings):
-            teacher, class_ = inst.teachers[t.teacher], inst.classes[t.class_]
+            class_ = inst.classes[t.class_]
+            free = inst.free_slots(t.teacher, self.campus_of[ti])
             allowed = inst.allowed.get((t.class_, t.subject))
             slots = inst.campuses[self.campus_of[ti]].slots
             self.lesson_slots.append(tuple(
-                si for si, s in enumerate(slots) if teacher.free(s.day, s.start, s.end) and class_.free(s)
+                si for si, s in enumerate(slots) if si in free and class_.free(s)
                 and (allowed is None or (s.day, s.n) in allowed)))
         self.doubles, self.pair_options = self._doubles()
         self.joins_of: dict[int, list[int]] = defaultdict(list)
@@ -88,14 +89,13 @@ class Problem:
         for ji, j in enumerate(self.joinings):
             self.joins_of[j.lead].append(ji)
             campus = inst.campuses[inst.classes[j.class_].campus]
-            assistant = inst.teachers[j.assistant]
+            assistant_free = inst.free_slots(j.assistant, campus.code)
             allowed = set(self.lesson_slots[j.lead])
             pairs = inst.matches(campus.code, self.campus_of[j.lead])
             remote_class = inst.classes[j.class_]
             self.join_options.append({
                 ri: li for ri, li in pairs.items()
-                if li in allowed and remote_class.free(campus.slots[ri])
-                and assistant.free(campus.slots[ri].day, campus.slots[ri].start, campus.slots[ri].end)})
+                if li in allowed and remote_class.free(campus.slots[ri]) and ri in assistant_free})
         self.meetings = [Meeting(g, self._windows(g)) for g in inst.research]
 
     def _doubles(self) -> tuple[dict[int, int], dict[int, tuple[tuple[int, int], ...]]]:

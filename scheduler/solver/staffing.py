@@ -47,6 +47,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.solver.instance import CoteachRequest, Instance
 from scheduler.solver.published import PublishedStaffing
+from scheduler.solver.rules.base import new_bool
 from scheduler.solver.rules.objective import Objective
 from scheduler.solver.rules.staffing import GOALS, HARD_RULES, Link, Proposal, StaffingVars, Unit
 from scheduler.solver.search import NoSolution, Progress, SearchResult, complete_hint, run
@@ -163,9 +164,8 @@ class _Builder:
         pairs = inst.matches(inst.classes[remote].campus, lead_campus.code)
         if lead_teacher is None:
             return len(pairs)
-        t = inst.teachers[lead_teacher]
-        return sum(1 for li in pairs.values()
-                   if t.free(lead_campus.slots[li].day, lead_campus.slots[li].start, lead_campus.slots[li].end))
+        free = inst.free_slots(lead_teacher, lead_campus.code)
+        return sum(1 for li in pairs.values() if li in free)
 
     # -- requested links --------------------------------------------------------
 
@@ -188,12 +188,12 @@ class _Builder:
                     remotes[remote] = k
             if not remotes:
                 continue
-            link = Link(req, lead_periods, remotes, model.new_bool_var(f"link[{req.code}]"))
+            link = Link(req, lead_periods, remotes, new_bool(model, f"link[{req.code}]"))
             left[req.lead_class, req.subject] -= lead_periods
             self.covered[req.lead_class, req.subject].append(lead_periods * link.on)
             self._teach(req.lead_teacher, inst.classes[req.lead_class].campus, lead_periods * link.on, link.on)
             for remote, k in remotes.items():
-                on = link.remote_on[remote] = model.new_bool_var(f"link[{req.code},{remote}]")
+                on = link.remote_on[remote] = new_bool(model, f"link[{req.code},{remote}]")
                 if self.caps.get(("join", (remote, req.subject), req.lead_class), k) < k:
                     model.add(on == 0)
                 left[remote, req.subject] -= k
@@ -240,7 +240,7 @@ class _Builder:
             for t in self.candidates(unit):
                 q = self.q[unit][t] = model.new_int_var(0, min(n, self.caps.get(("teach", unit, t), n)),
                                                         f"q[{unit},{t}]")
-                a = self.a[unit][t] = model.new_bool_var(f"a[{unit},{t}]")
+                a = self.a[unit][t] = new_bool(model, f"a[{unit},{t}]")
                 model.add(q <= n * a)
                 model.add(q >= a)
                 self._teach(t, campus, q, a)
@@ -261,10 +261,11 @@ class _Builder:
         first = {}  # (campus, grade) -> the first class, the only one offered for targets
         for c in inst.classes.values():
             first.setdefault((c.campus, c.grade), c.code)
+        taught = {(t.campus, subject, grade) for t in inst.teachers.values()  # by a teacher of the campus
+                  for subject, grades in t.qualifications for grade in grades}
         for unit, n in inst.demand.items():
             cls = inst.classes[unit[0]]
-            local = any(t.campus == cls.campus and t.qualified(unit[1], cls.grade) for t in inst.teachers.values())
-            short = not local or unit in self.wide
+            short = (cls.campus, unit[1], cls.grade) not in taught or unit in self.wide
             target = for_target and cls.campus != inst.main_campus and first[cls.campus, cls.grade] == cls.code
             if not (short or target) or not self.assistants(cls.code, unit[1]):
                 continue
@@ -279,7 +280,7 @@ class _Builder:
                 leads[lead.campus] += 1
                 most = min(n, self.matched(cls.code, lead.code, None),
                            self.caps.get(("join", unit, lead.code), n))
-                on = model.new_bool_var(f"propose[{unit},{lead.code}]")
+                on = new_bool(model, f"propose[{unit},{lead.code}]")
                 periods = model.new_int_var(0, most, f"proposed[{unit},{lead.code}]")
                 model.add(periods <= most * on)
                 model.add(periods >= on)
@@ -308,7 +309,7 @@ class _Builder:
                 continue
             pairs = {}
             for t in self.assistants(unit[0], unit[1]):
-                on = model.new_bool_var(f"assist[{unit},{t}]")
+                on = new_bool(model, f"assist[{unit},{t}]")
                 periods = model.new_int_var(0, n, f"assisted[{unit},{t}]")
                 model.add(periods <= n * on)
                 pairs[t] = (on, periods)
@@ -318,8 +319,7 @@ class _Builder:
     def capacity(self, t: str) -> int:
         """Weekly periods the teacher can take: the maximum, or the free periods of the own bell if fewer."""
         teacher = self.inst.teachers[t]
-        home = self.inst.campuses[teacher.campus]
-        return min(teacher.max_periods, sum(1 for s in home.slots if teacher.free(s.day, s.start, s.end)))
+        return min(teacher.max_periods, len(self.inst.free_slots(t, teacher.campus)))
 
     def build(self) -> None:
         """The options (variables), then every hard rule and soft goal of rules/staffing.py."""
@@ -571,6 +571,10 @@ def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress
     CP-SAT) before the search, when the staffing has choices to make: the
     caller can time-table it for a first complete plan while the search has
     not begun. Its time does not count against this phase's.
+
+    A staffing with no choice (`_Builder.forced`) whose greedy answer costs
+    nothing is optimal as it is: it is checked by CP-SAT, not searched (a
+    school whose every lesson has its teacher, as a FET file gives).
     """
     deadline = progress.elapsed() + time_limit
     thin = _thin(inst)
@@ -585,9 +589,13 @@ def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress
             first(_read(builder, checked))
             deadline += progress.elapsed() - before
     left = deadline - progress.elapsed()
-    result = run(builder.model, phase="staffing", time_limit=left, workers=workers, progress=progress,
-                 watch=builder.unmet_expr(), linearization=2, lp_worker=True,
-                 give_up_after=left * FIRST_ROUND_SHARE, stop=inst.stop)
+    if greedy == 0 and builder.forced():  # nothing to choose, nothing to pay: the greedy staffing is optimal
+        result = run(builder.model, phase="staffing", time_limit=max(1.0, left), workers=1, progress=progress,
+                     watch=builder.unmet_expr(), fixed=True)
+    else:
+        result = run(builder.model, phase="staffing", time_limit=left, workers=workers, progress=progress,
+                     watch=builder.unmet_expr(), linearization=2, lp_worker=True,
+                     give_up_after=left * FIRST_ROUND_SHARE, stop=inst.stop)
     if not result.found and greedy is not None:  # feasibility first: the greedy staffing, proven valid
         result = run(builder.model, phase="staffing", time_limit=max(1.0, deadline - progress.elapsed()),
                      workers=1, progress=progress, watch=builder.unmet_expr(), fixed=True)
