@@ -581,24 +581,27 @@ def staff(inst: Instance, *, time_limit: float, workers: int, progress: Progress
     builder = _Builder(inst, published or PublishedStaffing(), thin, caps or {})
     builder.build()
     greedy = complete_hint(builder.model, builder.greedy(), time_limit * FIRST_ROUND_SHARE / 2)
+
+    def check_greedy() -> SearchResult:
+        """The greedy staffing (the model's complete hint) proven valid by CP-SAT, not searched."""
+        return run(builder.model, phase="staffing", time_limit=max(1.0, deadline - progress.elapsed()),
+                   workers=1, progress=progress, watch=builder.unmet_expr(), fixed=True)
+
     if first is not None and greedy is not None and not builder.forced():
-        checked = run(builder.model, phase="staffing", time_limit=max(1.0, deadline - progress.elapsed()),
-                      workers=1, progress=progress, watch=builder.unmet_expr(), fixed=True)
+        checked = check_greedy()
         if checked.found:
             before = progress.elapsed()
             first(_read(builder, checked))
             deadline += progress.elapsed() - before
     left = deadline - progress.elapsed()
     if greedy == 0 and builder.forced():  # nothing to choose, nothing to pay: the greedy staffing is optimal
-        result = run(builder.model, phase="staffing", time_limit=max(1.0, left), workers=1, progress=progress,
-                     watch=builder.unmet_expr(), fixed=True)
+        result = check_greedy()
     else:
         result = run(builder.model, phase="staffing", time_limit=left, workers=workers, progress=progress,
                      watch=builder.unmet_expr(), linearization=2, lp_worker=True,
                      give_up_after=left * FIRST_ROUND_SHARE, stop=inst.stop)
     if not result.found and greedy is not None:  # feasibility first: the greedy staffing, proven valid
-        result = run(builder.model, phase="staffing", time_limit=max(1.0, deadline - progress.elapsed()),
-                     workers=1, progress=progress, watch=builder.unmet_expr(), fixed=True)
+        result = check_greedy()
     if not result.found:
         raise NoSolution(f"staffing: {result.status}")
     short = {unit for unit, v in builder.unmet.items() if result.solver.value(v)}
